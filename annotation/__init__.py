@@ -1,0 +1,1 @@
+"""Label Studio annotation rounds: push, pull, report, cycle."""

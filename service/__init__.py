@@ -1,0 +1,1 @@
+"""FastAPI service: thin routes over the models package."""
