@@ -162,3 +162,29 @@ class Document(BaseModel):
     source: str | None = None
     metadata: ReplyMetadata = Field(default_factory=ReplyMetadata)
     segments: list[Segment] = Field(default_factory=list)
+
+
+class TaggedSegment(BaseModel):
+    """A segment with its prediction; entity offsets point into ``text``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    start: int
+    end: int
+    text: str
+    labels: list[MeasureLabel]
+    scores: dict[MeasureLabel, float]
+    entities: list[Span] = Field(default_factory=list)
+
+
+class TaggedDocument(BaseModel):
+    """A whole document tagged: the union of its segments' labels, and the segments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    metadata: ReplyMetadata | None = None
+    labels: list[MeasureLabel]
+    label_scores: dict[MeasureLabel, float]
+    segments: list[TaggedSegment]

@@ -34,9 +34,25 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(200_000, gt=0)
     max_texts_per_request: int = Field(256, gt=0)
     max_upload_bytes: int = Field(50 * 1024 * 1024, gt=0)
+    max_zip_members: int = Field(10_000, gt=0, description="Files in one uploaded zip.")
+    max_unzipped_bytes: int = Field(
+        200 * 1024 * 1024, gt=0, description="Total uncompressed size of one uploaded zip."
+    )
+    model: str = Field("rules", description="Model the service loads: rules, tfidf or a dir.")
+    batch_max_texts: int = Field(64, gt=0, description="Most texts in one micro-batch.")
+    batch_wait_ms: float = Field(5.0, ge=0, description="How long a micro-batch waits to fill.")
+    batch_queue_size: int = Field(1024, gt=0, description="Requests waiting before 503.")
     api_key: SecretStr | None = None
     label_studio_url: str = "http://127.0.0.1:8089"
     label_studio_token: SecretStr | None = None
+    label_studio_project: str = Field("policytag", description="Label Studio project title.")
+    label_studio_timeout: float = Field(30.0, gt=0, description="Seconds per Label Studio call.")
+    label_studio_dir: Path | None = Field(
+        None, description="Local Label Studio server state; defaults to <data_dir>/labelstudio."
+    )
+    label_studio_venv: Path | None = Field(
+        None, description="Label Studio's own venv; defaults to <data_dir>/labelstudio-venv."
+    )
     seed: int = 13
 
     @field_validator("api_key")
@@ -53,6 +69,14 @@ class Settings(BaseSettings):
     @property
     def pool_file(self) -> Path:
         return self.pool_dir / "pool.jsonl"
+
+    @property
+    def label_studio_home(self) -> Path:
+        return self.label_studio_dir or self.data_dir / "labelstudio"
+
+    @property
+    def label_studio_venv_dir(self) -> Path:
+        return self.label_studio_venv or self.data_dir / "labelstudio-venv"
 
     @property
     def gold_file(self) -> Path:

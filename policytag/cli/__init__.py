@@ -12,7 +12,7 @@ import sys
 import typer
 
 from models.errors import PolicytagError
-from policytag.cli import documents
+from policytag.cli import documents, evaluation, modelstore
 
 app = typer.Typer(
     name="policytag",
@@ -22,6 +22,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 documents.register(app)
+evaluation.register(app)
+modelstore.register(app)
 
 
 def main() -> None:

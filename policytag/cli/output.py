@@ -14,6 +14,7 @@ from rich.table import Table
 from models import atomic
 
 console = Console(stderr=True)
+TABLE_WIDTH = 160
 
 
 class Format(StrEnum):
@@ -43,4 +44,5 @@ def print_table(title: str, columns: list[str], rows: Iterable[list[str]]) -> No
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*row)
-    Console().print(table)
+    # Logs and pipes get a wide table rather than one folded into 80 columns.
+    Console(width=None if sys.stdout.isatty() else TABLE_WIDTH).print(table)

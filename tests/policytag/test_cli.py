@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,55 @@ def test_cli_segment_out_file_is_written(tmp_path, seed_files):
     result = run_cli("segment", str(seed_files[0]), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert len(out.read_text(encoding="utf-8").splitlines()) == 13
+
+
+def test_cli_eval_data_writes_documented_json(tmp_path):
+    out = tmp_path / "r.json"
+    result = run_cli(
+        "eval",
+        "--data",
+        "seeds/gold.jsonl",
+        "--model",
+        "rules",
+        "--no-baselines",
+        "--json",
+        str(out),
+        "--report-dir",
+        str(tmp_path / "card"),
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["n"] == 80
+    assert report["model_version"].startswith("rules-")
+    assert {"micro_f1", "macro_f1", "per_label"} <= report["labels"].keys()
+    assert {"f1", "precision", "recall", "per_type"} <= report["entities"].keys()
+    for name in ("REPORT.md", "report.json", "per_label_f1.png"):
+        assert (tmp_path / "card" / name).is_file()
+
+
+def test_cli_eval_rejects_invalid_data(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "text": "算力", "labels": ["gpu"]}\n', encoding="utf-8")
+    result = run_cli("eval", "--data", str(bad), "--model", "rules")
+    assert result.returncode == 2
+    assert f"{bad}:1:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_models_list_and_unknown_model(tmp_path):
+    env_dir = tmp_path / "data"
+    result = subprocess.run(
+        [sys.executable, "-m", "policytag", "models", "list"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "POLICYTAG_DATA_DIR": str(env_dir)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "0 models" in result.stdout
+    result = run_cli(
+        "eval", "--data", "seeds/gold.jsonl", "--model", "no-such-model", "--no-baselines"
+    )
+    assert result.returncode == 2
+    assert "no model 'no-such-model'" in result.stderr
