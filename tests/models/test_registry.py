@@ -41,7 +41,7 @@ def test_registry_promote_and_gate(tmp_path, store):
     store.add(_model_dir(tmp_path, "c", micro=0.7, entity=0.6))
     assert store.promote("a") is None
     assert store.current() == "a"
-    with pytest.raises(ModelError, match="micro_f1 0.500 < 0.600 of a"):
+    with pytest.raises(ModelError, match=r"micro_f1 0\.500 < 0\.600 of a"):
         store.promote("b")
     assert store.current() == "a"
     assert store.promote("c") == "a"

@@ -60,7 +60,7 @@ def test_tfidf_corrupt_dir_is_a_model_error(tmp_path):
     (tmp_path / "m" / "tfidf.joblib").write_bytes(b"truncated")
     with pytest.raises(ModelError, match="not a readable tfidf model"):
         load_model_dir(tmp_path / "m")
-    with pytest.raises(ModelError, match="no policytag.json"):
+    with pytest.raises(ModelError, match=r"no policytag\.json"):
         load_model_dir(tmp_path)
 
 
