@@ -1,8 +1,10 @@
-"""Leave-one-document-out cross-validation.
+"""Cross-validation across documents: leave-one-document-out, or document-grouped folds.
 
 Segments of one reply share wording, so a random split of segments flatters
-every model. Each fold holds out one whole document: the model is trained on
-the others and tested on it, which is what users do with replies we never saw.
+every model. Each fold holds out whole documents: the model is trained on the
+others and tested on them, which is what users do with replies we never saw.
+With more documents than ``max_folds``, documents are dealt round-robin into
+``max_folds`` groups so that training stays affordable.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from models.evaluate import CrossValidationReport, evaluate_folds
-from models.schema import Example
+from models.schema import Example, Prediction
 from models.training import train_model
+from policytag.settings import Settings
 
 
 @dataclass
@@ -22,13 +25,27 @@ class CrossValidation:
     fold_names: list[str]
     gold: list[Example]
     predictions: list[Example]
+    raw: list[Prediction]  # with every label's score, for threshold tuning
+    fold_of: list[int]  # fold index of each gold example
 
 
-def folds_by_document(examples: list[Example]) -> dict[str, list[Example]]:
+def folds_by_document(
+    examples: list[Example], max_folds: int | None = None
+) -> dict[str, list[Example]]:
+    """Examples grouped into folds of whole documents, keyed by a readable name."""
     grouped: dict[str, list[Example]] = defaultdict(list)
     for example in examples:
         grouped[example.document].append(example)
-    return dict(sorted(grouped.items()))
+    documents = sorted(grouped)
+    if max_folds is None or len(documents) <= max_folds:
+        return {document: grouped[document] for document in documents}
+    folds: dict[str, list[Example]] = {}
+    for index in range(max_folds):
+        members = documents[index::max_folds]
+        folds[f"fold{index + 1} ({len(members)} docs)"] = [
+            ex for document in members for ex in grouped[document]
+        ]
+    return folds
 
 
 def leave_one_document_out(
@@ -36,23 +53,33 @@ def leave_one_document_out(
     model_type: str,
     seed: int = 13,
     progress: Callable[[str], None] | None = None,
+    settings: Settings | None = None,
+    max_folds: int | None = None,
 ) -> CrossValidation:
-    """Train ``model_type`` once per document on all the others; pool the scores."""
-    folds = folds_by_document(examples)
+    """Train ``model_type`` once per held-out fold on all the rest; pool the scores."""
+    folds = folds_by_document(examples, max_folds)
     if len(folds) < 2:
         raise ValueError("leave-one-document-out needs at least two documents")
     pairs = []
-    all_gold: list[Example] = []
-    all_pred: list[Example] = []
-    for document, test in folds.items():
+    gold: list[Example] = []
+    predicted: list[Example] = []
+    raw: list[Prediction] = []
+    fold_of: list[int] = []
+    for index, (name, test) in enumerate(folds.items()):
         if progress:
-            progress(f"{model_type}: fold {document} ({len(test)} segments)")
-        train = [ex for ex in examples if ex.document != document]
-        model = train_model(model_type, train, seed)
+            progress(
+                f"{model_type}: fold {index + 1}/{len(folds)}, holding out {name} ({len(test)} segments)"
+            )
+        held_out = {ex.id for ex in test}
+        model = train_model(
+            model_type, [ex for ex in examples if ex.id not in held_out], seed, settings
+        )
         predictions = model.predict([ex.text for ex in test])
-        predicted = [p.as_example(ex.id, ex.text) for p, ex in zip(predictions, test, strict=True)]
-        pairs.append((test, predicted))
-        all_gold += test
-        all_pred += predicted
+        fold_pred = [p.as_example(ex.id, ex.text) for p, ex in zip(predictions, test, strict=True)]
+        pairs.append((test, fold_pred))
+        gold += test
+        predicted += fold_pred
+        raw += predictions
+        fold_of += [index] * len(test)
     report = evaluate_folds(pairs, model_version=f"{model_type} (lodo)")
-    return CrossValidation(report, list(folds), all_gold, all_pred)
+    return CrossValidation(report, list(folds), gold, predicted, raw, fold_of)

@@ -15,17 +15,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from models import atomic
-from models.crossval import leave_one_document_out
+from models.crossval import CrossValidation, leave_one_document_out
 from models.errors import ModelError
-from models.evaluate import Report, data_hash
+from models.evaluate import Report, data_hash, evaluate_folds
 from models.gold import gold_files, load_gold
-from models.registry import MANIFEST_FILE, ModelStore
+from models.registry import MANIFEST_FILE, ModelStore, read_manifest
 from models.report import render_markdown
-from models.schema import Example
+from models.schema import MEASURE_LABELS, Example, MeasureLabel
+from models.thresholds import cross_fitted
+from models.training import fit_bert
 from policytag.settings import Settings
 
-STORABLE_TYPES = ("tfidf",)
+STORABLE_TYPES = ("tfidf", "bert")
+BERT_MAX_FOLDS = 5  # fine-tuning per fold is the cost; more documents share folds
 MODEL_CARD = "MODEL_CARD.md"
 Progress = Callable[[str], None]
 
@@ -51,16 +56,55 @@ def figures(report: Report) -> dict[str, float]:
 
 
 def _fit_and_save(
-    model_type: str, examples: list[Example], settings: Settings, out_dir: Path
+    model_type: str,
+    examples: list[Example],
+    settings: Settings,
+    out_dir: Path,
+    thresholds: dict[MeasureLabel, float] | None,
 ) -> None:
     if model_type == "tfidf":
         from models.tfidf import train_tfidf
 
         train_tfidf(examples, seed=settings.seed).save(out_dir)
-        return
-    raise ModelError(
-        f"cannot store a {model_type!r} model; storable types: {', '.join(STORABLE_TYPES)}"
+    elif model_type == "bert":
+        fit_bert(examples, settings.seed, settings, out_dir)
+        manifest = read_manifest(out_dir)
+        manifest.update(thresholds=thresholds, calibrated="cross-validated out-of-fold scores")
+        atomic.write_text(
+            out_dir / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=2)
+        )
+    else:
+        known = ", ".join(STORABLE_TYPES)
+        raise ModelError(f"cannot store a {model_type!r} model; storable types: {known}")
+
+
+def _rethresholded(
+    cv: CrossValidation, model_type: str
+) -> tuple[Report, dict[MeasureLabel, float]]:
+    """Re-decide out-of-fold labels with cross-fitted thresholds and score them again."""
+    targets = np.array(
+        [[label in ex.labels for label in MEASURE_LABELS] for ex in cv.gold], dtype=int
     )
+    scores = np.array([[p.scores[label] for label in MEASURE_LABELS] for p in cv.raw])
+    fold_of = np.array(cv.fold_of)
+    decided, thresholds = cross_fitted(targets, scores, fold_of)
+    predicted = [
+        Example(
+            id=ex.id,
+            text=ex.text,
+            labels=[label for label, on in zip(MEASURE_LABELS, row, strict=True) if on],
+            entities=p.entities,
+        )
+        for ex, p, row in zip(cv.gold, cv.raw, decided, strict=True)
+    ]
+    folds = [
+        (
+            [g for g, f in zip(cv.gold, fold_of, strict=True) if f == k],
+            [p for p, f in zip(predicted, fold_of, strict=True) if f == k],
+        )
+        for k in np.unique(fold_of)
+    ]
+    return evaluate_folds(folds, f"{model_type} (lodo)").pooled, thresholds
 
 
 def _complete_manifest(
@@ -96,15 +140,19 @@ def train_and_register(
     started = datetime.now(UTC)
     examples = load_gold(settings.seeds_dir, settings.rounds_dir)
     say(f"{len(examples)} gold segments from {len({ex.document for ex in examples})} documents")
-    cv = leave_one_document_out(examples, model_type, settings.seed, progress=say)
+    max_folds = BERT_MAX_FOLDS if model_type == "bert" else None
+    cv = leave_one_document_out(examples, model_type, settings.seed, say, settings, max_folds)
+    report, thresholds = cv.report.pooled, None
+    if model_type == "bert":
+        report, thresholds = _rethresholded(cv, model_type)
     store = ModelStore(settings.store_dir)
     store.root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=store.root, prefix=".build-") as build:
         out_dir = Path(build) / "model"
         say(f"{model_type}: training on all {len(examples)} segments")
-        _fit_and_save(model_type, examples, settings, out_dir)
+        _fit_and_save(model_type, examples, settings, out_dir, thresholds)
         seconds = (datetime.now(UTC) - started).total_seconds()
-        manifest = _complete_manifest(out_dir, cv.report.pooled, examples, settings, seconds)
+        manifest = _complete_manifest(out_dir, report, examples, settings, seconds)
         version = store.add(out_dir)
     refused = None
     promoted = False
@@ -115,4 +163,4 @@ def train_and_register(
         except ModelError as exc:
             refused = str(exc)
     say(f"stored {version}" + (" and promoted it" if promoted else ""))
-    return TrainOutcome(version, manifest["type"], cv.report.pooled, promoted, refused, seconds)
+    return TrainOutcome(version, manifest["type"], report, promoted, refused, seconds)

@@ -40,3 +40,21 @@ def tune_thresholds(targets: np.ndarray, scores: np.ndarray) -> dict[MeasureLabe
     return {
         label: best_threshold(targets[:, i], scores[:, i]) for i, label in enumerate(MEASURE_LABELS)
     }
+
+
+def cross_fitted(
+    targets: np.ndarray, scores: np.ndarray, fold_of: np.ndarray
+) -> tuple[np.ndarray, dict[MeasureLabel, float]]:
+    """Decisions for out-of-fold scores with thresholds tuned on the *other* folds.
+
+    Tuning thresholds on the very scores they are then judged on flatters the
+    estimate; here each fold is decided by thresholds fitted without it. Also
+    returns the thresholds tuned on all folds, for the final model.
+    """
+    decided = np.zeros_like(targets, dtype=bool)
+    for fold in np.unique(fold_of):
+        rest = fold_of != fold
+        thresholds = tune_thresholds(targets[rest], scores[rest])
+        cut = np.array([thresholds[label] for label in MEASURE_LABELS])
+        decided[~rest] = scores[~rest] >= cut
+    return decided, tune_thresholds(targets, scores)

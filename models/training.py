@@ -6,34 +6,72 @@ Cross-validation, ``policytag eval`` and (later) ``policytag train`` call
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from models.errors import ModelError
 from models.predict import Predictor
 from models.schema import Example
+from policytag.settings import Settings, get_settings
 
 
-def _train_rules(examples: list[Example], seed: int) -> Predictor:
+def _train_rules(examples: list[Example], seed: int, settings: Settings) -> Predictor:
     from models.rules import Gazetteer, RulesPredictor
 
     return RulesPredictor(gazetteer=Gazetteer.from_examples(examples))
 
 
-def _train_tfidf(examples: list[Example], seed: int) -> Predictor:
+def _train_tfidf(examples: list[Example], seed: int, settings: Settings) -> Predictor:
     from models.tfidf import train_tfidf
 
     return train_tfidf(examples, seed=seed)
 
 
-TRAINERS: dict[str, Callable[[list[Example], int], Predictor]] = {
+def fit_bert(examples: list[Example], seed: int, settings: Settings, out_dir: Path) -> None:
+    """Fine-tune the configured base for a fixed number of epochs into ``out_dir``.
+
+    No dev split and no calibration here: cross-validation folds are too small for
+    either, and the pipeline tunes thresholds on the pooled out-of-fold scores.
+    """
+    from models.bert.train import fine_tune
+
+    base = settings.resolved_base_model
+    fine_tune(
+        examples,
+        base,
+        out_dir,
+        epochs=settings.bert_epochs,
+        max_length=settings.bert_max_length,
+        stride=settings.bert_max_length // 4,
+        seed=seed,
+        calibrate=False,
+        dev_fraction=0.0,
+        patience=None,
+        local_files_only=Path(base).is_dir(),
+    )
+
+
+def _train_bert(examples: list[Example], seed: int, settings: Settings) -> Predictor:
+    from models.bert.engine import BertPredictor
+
+    with tempfile.TemporaryDirectory(prefix="policytag-bert-") as tmp:
+        fit_bert(examples, seed, settings, Path(tmp) / "model")
+        return BertPredictor.load(Path(tmp) / "model", num_threads=settings.torch_threads)
+
+
+TRAINERS: dict[str, Callable[[list[Example], int, Settings], Predictor]] = {
     "rules": _train_rules,
     "tfidf": _train_tfidf,
+    "bert": _train_bert,
 }
 
 
-def train_model(model_type: str, examples: list[Example], seed: int = 13) -> Predictor:
+def train_model(
+    model_type: str, examples: list[Example], seed: int = 13, settings: Settings | None = None
+) -> Predictor:
     """A fresh model of ``model_type`` fitted on ``examples`` (rules: its gazetteer)."""
     if model_type not in TRAINERS:
         known = ", ".join(sorted(TRAINERS))
         raise ModelError(f"unknown model type {model_type!r}; known types: {known}")
-    return TRAINERS[model_type](examples, seed)
+    return TRAINERS[model_type](examples, seed, settings or get_settings())

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+HUB_BASE_MODEL = "hfl/rbt3"
 PLACEHOLDER_SECRETS = {"changethis", "change-me", "secret", "password"}
 
 
@@ -24,10 +25,16 @@ class Settings(BaseSettings):
     pool_dir: Path = Field(Path("../shared/pool"), description="Unlabelled pool (pool.jsonl).")
     seeds_dir: Path = Field(Path("seeds"), description="Seed replies and gold.jsonl.")
     rounds_dir: Path = Field(Path("annotation/rounds"), description="Annotation round files.")
-    base_model: str = Field(
-        "hfl/rbt3",
-        description="Hub id or local directory of the BERT to fine-tune.",
+    base_model: str | None = Field(
+        None,
+        description=(
+            "Hub id (e.g. hfl/rbt3, hfl/chinese-roberta-wwm-ext) or local directory of the "
+            "BERT to fine-tune; default: the base `policytag pretrain` built, else hfl/rbt3."
+        ),
     )
+    bert_epochs: int = Field(12, gt=0, description="Fine-tuning epochs (fixed, per fold).")
+    bert_max_length: int = Field(256, gt=8, description="Tokens per window; longer texts slide.")
+    torch_threads: int | None = Field(None, gt=0, description="Torch CPU threads; default: all.")
     tokenizer_dir: Path | None = Field(
         None, description="Tokenizer files; defaults to the copy shipped in models/bert."
     )
@@ -65,6 +72,17 @@ class Settings(BaseSettings):
     @property
     def store_dir(self) -> Path:
         return self.model_store or self.data_dir / "models"
+
+    @property
+    def pretrained_base(self) -> Path:
+        """Where `policytag pretrain` writes the offline base model."""
+        return self.data_dir / "base" / "policytag-zh-mini"
+
+    @property
+    def resolved_base_model(self) -> str:
+        if self.base_model:
+            return self.base_model
+        return str(self.pretrained_base) if self.pretrained_base.is_dir() else HUB_BASE_MODEL
 
     @property
     def pool_file(self) -> Path:

@@ -29,7 +29,7 @@ def test_crossval_folds_group_by_document():
 def test_crossval_lodo_never_trains_on_the_test_document(monkeypatch):
     seen: list[tuple[set[str], int]] = []
 
-    def fake_train(model_type, examples, seed):
+    def fake_train(model_type, examples, seed, settings):
         from models.rules import RulesPredictor
 
         seen.append(({ex.document for ex in examples}, len(examples)))

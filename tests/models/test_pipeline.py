@@ -66,3 +66,34 @@ def test_pipeline_refuses_worse_model(tmp_path):
     assert not second.promoted
     assert "refusing to promote" in second.refused
     assert store.current() == first.version
+
+
+def test_pipeline_bert_with_cross_fitted_thresholds(tmp_path):
+    import torch
+    from transformers import BertForMaskedLM
+
+    from tests.models.bert.tiny import tiny_config
+
+    base = tmp_path / "base"
+    torch.manual_seed(0)
+    BertForMaskedLM(tiny_config()).save_pretrained(base)
+    settings = _settings(tmp_path).model_copy(
+        update={"base_model": str(base), "bert_epochs": 2, "bert_max_length": 64}
+    )
+    outcome = train_and_register("bert", settings)
+    store = ModelStore(settings.store_dir)
+    manifest = store.manifest(outcome.version)
+    assert manifest["type"] == "bert"
+    assert manifest["calibrated"] == "cross-validated out-of-fold scores"
+    assert set(manifest["thresholds"]) == {
+        "talent",
+        "compute",
+        "corpus",
+        "funding",
+        "security",
+        "overseas",
+    }
+    assert manifest["eval"]["n"] == 12
+    model = load_model("bert", settings)
+    [prediction] = model.predict(["建设智能算力中心，发放算力券。"])
+    assert set(prediction.scores) == set(manifest["thresholds"])
