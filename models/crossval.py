@@ -11,12 +11,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from models.evaluate import CrossValidationReport, evaluate_folds
-from models.schema import Example, Prediction
+from models.schema import MEASURE_LABELS, Example, MeasureLabel, Prediction
+from models.thresholds import cross_fitted
 from models.training import train_model
 from policytag.settings import Settings
+
+# Types that do not tune their own thresholds get cross-fitted ones, and those
+# that fine-tune a network per fold share folds once documents outnumber them.
+CROSS_FITTED_TYPES = ("bert",)
+MAX_FOLDS = {"bert": 5}
 
 
 @dataclass
@@ -27,6 +35,7 @@ class CrossValidation:
     predictions: list[Example]
     raw: list[Prediction]  # with every label's score, for threshold tuning
     fold_of: list[int]  # fold index of each gold example
+    thresholds: dict[MeasureLabel, float] | None = None  # tuned on all folds, if cross-fitted
 
 
 def folds_by_document(
@@ -83,3 +92,44 @@ def leave_one_document_out(
         fold_of += [index] * len(test)
     report = evaluate_folds(pairs, model_version=f"{model_type} (lodo)")
     return CrossValidation(report, list(folds), gold, predicted, raw, fold_of)
+
+
+def _cross_fitted(cv: CrossValidation) -> CrossValidation:
+    """Re-decide out-of-fold labels with thresholds tuned on the other folds."""
+    targets = np.array(
+        [[label in ex.labels for label in MEASURE_LABELS] for ex in cv.gold], dtype=int
+    )
+    scores = np.array([[p.scores[label] for label in MEASURE_LABELS] for p in cv.raw])
+    fold_of = np.array(cv.fold_of)
+    decided, thresholds = cross_fitted(targets, scores, fold_of)
+    predicted = [
+        Example(
+            id=ex.id,
+            text=ex.text,
+            labels=[label for label, on in zip(MEASURE_LABELS, row, strict=True) if on],
+            entities=p.entities,
+        )
+        for ex, p, row in zip(cv.gold, cv.raw, decided, strict=True)
+    ]
+    pairs = [
+        (
+            [g for g, f in zip(cv.gold, fold_of, strict=True) if f == k],
+            [p for p, f in zip(predicted, fold_of, strict=True) if f == k],
+        )
+        for k in range(len(cv.fold_names))
+    ]
+    report = evaluate_folds(pairs, cv.report.pooled.model_version)
+    return replace(cv, report=report, predictions=predicted, thresholds=thresholds)
+
+
+def cross_validate(
+    examples: list[Example],
+    model_type: str,
+    settings: Settings,
+    progress: Callable[[str], None] | None = None,
+) -> CrossValidation:
+    """The in-house estimate for ``model_type``, the same in eval and in training."""
+    cv = leave_one_document_out(
+        examples, model_type, settings.seed, progress, settings, MAX_FOLDS.get(model_type)
+    )
+    return _cross_fitted(cv) if model_type in CROSS_FITTED_TYPES else cv

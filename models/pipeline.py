@@ -15,22 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from models import atomic
-from models.crossval import CrossValidation, leave_one_document_out
+from models.crossval import cross_validate
 from models.errors import ModelError
-from models.evaluate import Report, data_hash, evaluate_folds
+from models.evaluate import Report, data_hash
 from models.gold import gold_files, load_gold
 from models.registry import MANIFEST_FILE, ModelStore, read_manifest
 from models.report import render_markdown
-from models.schema import MEASURE_LABELS, Example, MeasureLabel
-from models.thresholds import cross_fitted
+from models.schema import Example, MeasureLabel
 from models.training import fit_bert
 from policytag.settings import Settings
 
 STORABLE_TYPES = ("tfidf", "bert")
-BERT_MAX_FOLDS = 5  # fine-tuning per fold is the cost; more documents share folds
 MODEL_CARD = "MODEL_CARD.md"
 Progress = Callable[[str], None]
 
@@ -78,35 +74,6 @@ def _fit_and_save(
         raise ModelError(f"cannot store a {model_type!r} model; storable types: {known}")
 
 
-def _rethresholded(
-    cv: CrossValidation, model_type: str
-) -> tuple[Report, dict[MeasureLabel, float]]:
-    """Re-decide out-of-fold labels with cross-fitted thresholds and score them again."""
-    targets = np.array(
-        [[label in ex.labels for label in MEASURE_LABELS] for ex in cv.gold], dtype=int
-    )
-    scores = np.array([[p.scores[label] for label in MEASURE_LABELS] for p in cv.raw])
-    fold_of = np.array(cv.fold_of)
-    decided, thresholds = cross_fitted(targets, scores, fold_of)
-    predicted = [
-        Example(
-            id=ex.id,
-            text=ex.text,
-            labels=[label for label, on in zip(MEASURE_LABELS, row, strict=True) if on],
-            entities=p.entities,
-        )
-        for ex, p, row in zip(cv.gold, cv.raw, decided, strict=True)
-    ]
-    folds = [
-        (
-            [g for g, f in zip(cv.gold, fold_of, strict=True) if f == k],
-            [p for p, f in zip(predicted, fold_of, strict=True) if f == k],
-        )
-        for k in np.unique(fold_of)
-    ]
-    return evaluate_folds(folds, f"{model_type} (lodo)").pooled, thresholds
-
-
 def _complete_manifest(
     out_dir: Path, report: Report, examples: list[Example], settings: Settings, seconds: float
 ) -> dict:
@@ -140,11 +107,8 @@ def train_and_register(
     started = datetime.now(UTC)
     examples = load_gold(settings.seeds_dir, settings.rounds_dir)
     say(f"{len(examples)} gold segments from {len({ex.document for ex in examples})} documents")
-    max_folds = BERT_MAX_FOLDS if model_type == "bert" else None
-    cv = leave_one_document_out(examples, model_type, settings.seed, say, settings, max_folds)
-    report, thresholds = cv.report.pooled, None
-    if model_type == "bert":
-        report, thresholds = _rethresholded(cv, model_type)
+    cv = cross_validate(examples, model_type, settings, say)
+    report, thresholds = cv.report.pooled, cv.thresholds
     store = ModelStore(settings.store_dir)
     store.root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=store.root, prefix=".build-") as build:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from models import atomic
-from models.crossval import leave_one_document_out
+from models.crossval import cross_validate
 from models.evaluate import Report, errors, evaluate, write_errors
 from models.examples import load_examples
 from models.gold import load_gold
@@ -115,7 +115,7 @@ def run_cross_validation(
     reports: dict[str, Report] = {}
     folds: dict[str, dict[str, dict]] = {}
     for model_type in model_types:
-        result = leave_one_document_out(gold, model_type, settings.seed, progress=console.print)
+        result = cross_validate(gold, model_type, settings, progress=console.print)
         reports[model_type] = result.report.pooled
         per_fold = dict(zip(result.fold_names, result.report.folds, strict=True))
         _comparison_table(

@@ -47,3 +47,40 @@ def test_crossval_lodo_never_trains_on_the_test_document(monkeypatch):
 def test_crossval_needs_two_documents():
     with pytest.raises(ValueError, match="at least two documents"):
         leave_one_document_out(EXAMPLES[:2], "rules")
+
+
+def test_crossval_cross_fitted_thresholds_rescue_low_scores(monkeypatch):
+    from models.crossval import cross_validate
+    from models.schema import MEASURE_LABELS, Prediction
+    from policytag.settings import Settings
+
+    class LowScores:
+        """Scores funding 0.3 when 基金 appears: below 0.5, above the negatives."""
+
+        name, version = "low", "low-1"
+
+        def predict(self, texts):
+            return [
+                Prediction(
+                    labels=[],
+                    scores={label: 0.0 for label in MEASURE_LABELS}
+                    | {"funding": 0.3 if "基金" in t else 0.1},
+                )
+                for t in texts
+            ]
+
+    monkeypatch.setattr("models.crossval.train_model", lambda *args: LowScores())
+    monkeypatch.setattr("models.crossval.CROSS_FITTED_TYPES", ("low",))
+    examples = [
+        _example(doc, 1, text, labels)
+        for doc, text, labels in [
+            ("a", "设立天使母基金。", ["funding"]),
+            ("b", "设立产业基金。", ["funding"]),
+            ("c", "感谢建议。", []),
+            ("d", "设立科创基金。", ["funding"]),
+        ]
+    ]
+    result = cross_validate(examples, "low", Settings())
+    assert result.thresholds is not None and 0.1 < result.thresholds["funding"] <= 0.3
+    assert result.report.pooled.labels.per_label["funding"].f1 == 1.0
+    assert [ex.labels for ex in result.predictions] == [["funding"], ["funding"], [], ["funding"]]
