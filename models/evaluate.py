@@ -389,3 +389,35 @@ def write_errors(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     """Write :func:`errors` rows as UTF-8 JSONL, atomically."""
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     atomic.write_text(Path(path), text)
+
+
+def cohen_kappa(a: Sequence[bool], b: Sequence[bool]) -> float | None:
+    """Cohen's kappa of two raters' yes/no decisions on the same items.
+
+    ``None`` when it is undefined: no items, or chance agreement is 1 because both
+    raters gave every item the same one answer.
+    """
+    if len(a) != len(b):
+        raise ValueError(f"{len(a)} decisions against {len(b)}")
+    n = len(a)
+    if not n:
+        return None
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    yes_a, yes_b = sum(map(bool, a)) / n, sum(map(bool, b)) / n
+    expected = yes_a * yes_b + (1 - yes_a) * (1 - yes_b)
+    if expected >= 1.0:
+        return None
+    return (observed - expected) / (1 - expected)
+
+
+def label_kappa(
+    first: Sequence[Example], second: Sequence[Example]
+) -> dict[MeasureLabel, float | None]:
+    """Per-label Cohen's kappa between two sets of labels for the same examples, by id."""
+    pairs = _pair(first, second)
+    return {
+        label: cohen_kappa(
+            [label in a.labels for a, _ in pairs], [label in b.labels for _, b in pairs]
+        )
+        for label in MEASURE_LABELS
+    }

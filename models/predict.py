@@ -58,7 +58,7 @@ def _train_on_the_fly(model_type: str, settings: Settings, exclude: Collection[s
     from models.gold import load_gold
     from models.training import train_model
 
-    gold = load_gold(settings.seeds_dir, settings.rounds_dir)
+    gold = load_gold(settings.seeds_dir, settings.rounds_dir, settings.pool_file)
     held_out = [ex for ex in gold if ex.document not in set(exclude)]
     if held_out or model_type == "rules":
         return train_model(model_type, held_out, settings.seed)

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from models.errors import PolicytagError
-from policytag.cli import documents, evaluation, modelstore
+from policytag.cli import annotate, documents, evaluation, modelstore, pretrain, serve, tag
 
 app = typer.Typer(
     name="policytag",
@@ -24,6 +24,10 @@ app = typer.Typer(
 documents.register(app)
 evaluation.register(app)
 modelstore.register(app)
+annotate.register(app)
+serve.register(app)
+pretrain.register(app)
+tag.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,123 @@
+"""``annotate push``: segment, score, pick the most useful segments, import them as tasks.
+
+A segment is never imported twice: its text hash is checked against the project's
+tasks, every finished round and the gold, and near-duplicates of those are skipped
+by the sampler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotation.client import AnnotationClient
+from annotation.convert import prediction_to_result
+from annotation.pool import text_sha256
+from annotation.project import require_project
+from annotation.rounds import round_hashes
+from annotation.sampling import Strategy, select, uncertainty
+from annotation.sources import Candidate, load_candidates
+from models.gold import load_gold
+from models.predict import Predictor, load_model
+from models.schema import Prediction
+from policytag.settings import Settings
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class PushResult:
+    project_id: int
+    model_version: str
+    strategy: Strategy
+    candidates: int
+    already_known: int
+    imported: int
+    segment_ids: list[str] = field(default_factory=list)
+
+
+def _thresholds(predictor: Predictor) -> dict | None:
+    thresholds = getattr(predictor, "thresholds", None)
+    return dict(thresholds) if isinstance(thresholds, dict) else None
+
+
+def build_task(
+    candidate: Candidate, prediction: Prediction, predictor: Predictor
+) -> dict[str, Any]:
+    """A task with its source metadata and the model's pre-annotation."""
+    return {
+        "data": candidate.task_data(),
+        "predictions": [
+            {
+                "model_version": predictor.version,
+                "score": uncertainty(prediction, _thresholds(predictor)).confidence,
+                "result": prediction_to_result(prediction, candidate.text),
+            }
+        ],
+    }
+
+
+def push(
+    client: AnnotationClient,
+    settings: Settings,
+    source: str = "pool",
+    n: int = 50,
+    strategy: Strategy = Strategy.uncertainty,
+    model: str | None = None,
+    predictor: Predictor | None = None,
+    progress: Progress | None = None,
+) -> PushResult:
+    say = progress or (lambda _: None)
+    project = require_project(client, settings)
+    candidates = load_candidates(source, settings)
+    say(f"{len(candidates)} candidate segments from {source}")
+    existing_tasks = client.tasks(project["id"])
+    project_texts = [str(t["data"].get("text", "")) for t in existing_tasks]
+    gold_texts = [
+        ex.text for ex in load_gold(settings.seeds_dir, settings.rounds_dir, settings.pool_file)
+    ]
+    known_hashes = (
+        {text_sha256(t) for t in project_texts}
+        | {text_sha256(t) for t in gold_texts}
+        | round_hashes(settings.rounds_dir)
+    )
+    fresh = [c for c in candidates if c.sha256 not in known_hashes]
+    seen: set[str] = set()
+    fresh = [c for c in fresh if not (c.sha256 in seen or seen.add(c.sha256))]
+    if predictor is None:
+        model = model or settings.model
+        say(f"loading model {model}")
+        predictor = load_model(model, settings)
+    texts = [c.text for c in fresh]
+    known_texts = [*gold_texts, *project_texts]
+    if strategy is Strategy.random:
+        chosen = select(texts, n, strategy, known=known_texts, seed=settings.seed)
+        predictions = predictor.predict([texts[i] for i in chosen])
+    else:
+        say(f"scoring {len(texts)} segments with {predictor.version}")
+        scored = predictor.predict(texts)
+        chosen = select(
+            texts,
+            n,
+            strategy,
+            predictions=scored,
+            thresholds=_thresholds(predictor),
+            known=known_texts,
+            seed=settings.seed,
+        )
+        predictions = [scored[i] for i in chosen]
+    tasks = [
+        build_task(fresh[i], prediction, predictor)
+        for i, prediction in zip(chosen, predictions, strict=True)
+    ]
+    imported = client.import_tasks(project["id"], tasks) if tasks else 0
+    return PushResult(
+        project_id=int(project["id"]),
+        model_version=predictor.version,
+        strategy=strategy,
+        candidates=len(candidates),
+        already_known=len(candidates) - len(fresh),
+        imported=imported,
+        segment_ids=[fresh[i].id for i in chosen],
+    )
