@@ -50,6 +50,7 @@ class AnnotationClient(Protocol):
     ) -> dict[str, Any]: ...
     def ml_backends(self, project_id: int) -> list[dict[str, Any]]: ...
     def connect_ml_backend(self, project_id: int, url: str, title: str) -> dict[str, Any]: ...
+    def ensure_user(self, email: str) -> dict[str, Any]: ...
 
 
 def _dump(obj: Any) -> dict[str, Any]:
@@ -192,6 +193,19 @@ class LabelStudioClient:
             f"annotate task {task_id}",
             lambda: _dump(self._sdk.annotations.create(id=task_id, result=result, **fields)),
         )
+
+    # -- users ------------------------------------------------------------------
+
+    def ensure_user(self, email: str) -> dict[str, Any]:
+        """The Label Studio user with this email, created (no password) if missing."""
+
+        def find_or_create() -> dict[str, Any]:
+            for user in self._sdk.users.list():
+                if getattr(user, "email", None) == email:
+                    return _dump(user)
+            return _dump(self._sdk.users.create(username=email.split("@")[0], email=email))
+
+        return self._call(f"find or create user {email}", find_or_create)
 
     # -- ML backend -------------------------------------------------------------
 

@@ -7,6 +7,7 @@ by the sampler.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from annotation.convert import prediction_to_result
 from annotation.pool import text_sha256
 from annotation.project import require_project
 from annotation.rounds import round_hashes
-from annotation.sampling import Strategy, select, uncertainty
+from annotation.sampling import DocumentCap, Strategy, select, uncertainty
 from annotation.sources import Candidate, load_candidates
 from models.gold import load_gold
 from models.predict import Predictor, load_model
@@ -67,6 +68,7 @@ def push(
     model: str | None = None,
     predictor: Predictor | None = None,
     progress: Progress | None = None,
+    max_per_doc: int | None = None,
 ) -> PushResult:
     say = progress or (lambda _: None)
     project = require_project(client, settings)
@@ -91,8 +93,10 @@ def push(
         predictor = load_model(model, settings)
     texts = [c.text for c in fresh]
     known_texts = [*gold_texts, *project_texts]
+    already = Counter(str(t["data"].get("doc_id")) for t in existing_tasks)
+    cap = DocumentCap([c.doc_id for c in fresh], max_per_doc, already)
     if strategy is Strategy.random:
-        chosen = select(texts, n, strategy, known=known_texts, seed=settings.seed)
+        chosen = select(texts, n, strategy, known=known_texts, seed=settings.seed, cap=cap)
         predictions = predictor.predict([texts[i] for i in chosen])
     else:
         say(f"scoring {len(texts)} segments with {predictor.version}")
@@ -105,6 +109,7 @@ def push(
             thresholds=_thresholds(predictor),
             known=known_texts,
             seed=settings.seed,
+            cap=cap,
         )
         predictions = [scored[i] for i in chosen]
     tasks = [

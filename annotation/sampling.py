@@ -151,14 +151,45 @@ class _Dedup:
 # Selection
 
 
-def _take(order: Sequence[int], texts: Sequence[str], n: int, known: Sequence[str]) -> list[int]:
+class DocumentCap:
+    """At most ``limit`` segments per document, counting those labelled before.
+
+    One long document must not fill a round: the gold should spread over many
+    documents, and evaluation folds are whole documents.
+    """
+
+    def __init__(
+        self,
+        documents: Sequence[str] | None,
+        limit: int | None,
+        already: Mapping[str, int] | None = None,
+    ) -> None:
+        self.documents = documents
+        self.limit = limit
+        self.counts: dict[str, int] = dict(already or {})
+
+    def allows(self, index: int) -> bool:
+        if self.documents is None or self.limit is None:
+            return True
+        return self.counts.get(self.documents[index], 0) < self.limit
+
+    def add(self, index: int) -> None:
+        if self.documents is not None:
+            document = self.documents[index]
+            self.counts[document] = self.counts.get(document, 0) + 1
+
+
+def _take(
+    order: Sequence[int], texts: Sequence[str], n: int, known: Sequence[str], cap: DocumentCap
+) -> list[int]:
     dedup = _Dedup(known)
     chosen: list[int] = []
     for index in order:
         if len(chosen) >= n:
             break
-        if dedup.accept(texts[index]):
+        if cap.allows(index) and dedup.accept(texts[index]):
             chosen.append(index)
+            cap.add(index)
     return chosen
 
 
@@ -175,6 +206,7 @@ def _diverse(
     n: int,
     known: Sequence[str],
     tie_break: Sequence[float],
+    cap: DocumentCap,
 ) -> list[int]:
     if not texts:
         return []
@@ -195,9 +227,10 @@ def _diverse(
         key = np.where(available, distance + 1e-6 * ties, -np.inf)
         index = int(np.argmax(key))
         available[index] = False
-        if not dedup.accept(texts[index]):
+        if not cap.allows(index) or not dedup.accept(texts[index]):
             continue
         chosen.append(index)
+        cap.add(index)
         similarity = (pool @ pool[index].T).toarray().ravel()
         distance = np.minimum(distance, 1.0 - similarity)
     return chosen
@@ -211,28 +244,30 @@ def select(
     thresholds: Mapping[MeasureLabel, float] | None = None,
     known: Sequence[str] = (),
     seed: int = 13,
+    cap: DocumentCap | None = None,
 ) -> list[int]:
     """Indices of up to ``n`` texts to label, in the order they were chosen.
 
     ``known`` are texts already labelled or already in the project: nothing close
     to them is chosen. ``uncertainty`` needs ``predictions``; ``diverse`` uses them
-    to break ties when given.
+    to break ties when given. ``cap`` limits segments per document.
     """
     if n <= 0:
         return []
+    cap = cap or DocumentCap(None, None)
     if strategy is Strategy.random:
         order = list(range(len(texts)))
         random.Random(seed).shuffle(order)
-        return _take(order, texts, n, known)
+        return _take(order, texts, n, known, cap)
     if predictions is not None and len(predictions) != len(texts):
         raise ValueError(f"{len(predictions)} predictions for {len(texts)} texts")
     if strategy is Strategy.uncertainty:
         if predictions is None:
             raise ValueError("uncertainty sampling needs the model's predictions")
-        return _take(by_uncertainty(predictions, thresholds), texts, n, known)
+        return _take(by_uncertainty(predictions, thresholds), texts, n, known, cap)
     ties = (
         [uncertainty(p, thresholds).total for p in predictions]
         if predictions is not None
         else [0.0] * len(texts)
     )
-    return _diverse(texts, n, known, ties)
+    return _diverse(texts, n, known, ties, cap)

@@ -155,11 +155,24 @@ def push_command(
     n: CountOpt = 50,
     strategy: StrategyOpt = Strategy.uncertainty,
     model: ModelOpt = None,
+    max_per_doc: Annotated[
+        int | None,
+        typer.Option(help="At most this many segments per document in the project (all rounds)."),
+    ] = 25,
 ) -> None:
     """Segment, score and import the most useful segments as pre-annotated tasks."""
     from annotation.push import push
 
-    result = push(_client(), get_settings(), source, n, strategy, model, progress=console.print)
+    result = push(
+        _client(),
+        get_settings(),
+        source,
+        n,
+        strategy,
+        model,
+        progress=console.print,
+        max_per_doc=max_per_doc,
+    )
     print(
         f"pushed {result.imported} task(s) to project {result.project_id} "
         f"({result.strategy}, pre-annotated by {result.model_version}); "
@@ -181,6 +194,38 @@ def _print_pull(result: PullResult) -> None:
             f"nothing new to pull ({result.already_in_rounds} task(s) already in rounds, "
             f"{len(result.invalid)} invalid); latest: {latest}"
         )
+
+
+@annotate.command("tasks")
+def tasks_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="JSONL of open tasks to annotate.")],
+    annotator: Annotated[
+        str | None, typer.Option(help="Only tasks this annotator has not done yet.")
+    ] = None,
+) -> None:
+    """Export open tasks with their pre-annotations, for annotating in an editor."""
+    from annotation.offline import export_open_tasks
+
+    count = export_open_tasks(_client(), get_settings(), out, annotator)
+    print(f"wrote {count} open task(s) to {out}")
+
+
+@annotate.command("submit")
+def submit_command(
+    file: Annotated[Path, typer.Argument(help="JSONL lines: task_id, labels, entities.")],
+    annotator: Annotated[str, typer.Option(help="Who annotated (a name or an email).")],
+) -> None:
+    """Submit finished lines as that annotator's annotations; invalid lines are refused."""
+    from annotation.offline import submit_file
+
+    result = submit_file(_client(), get_settings(), file, annotator)
+    for problem in result.refused:
+        console.print(f"refused: {problem}")
+    print(
+        f"submitted {len(result.submitted)} annotation(s) as {annotator}; refused {len(result.refused)}"
+    )
+    if result.refused:
+        raise typer.Exit(1)
 
 
 @annotate.command("pull")

@@ -127,6 +127,10 @@ class FakeLabelStudio:
     def ml_backends(self, project_id: int) -> list[dict[str, Any]]:
         return [b for b in self._backends if b["project"] == project_id]
 
+    def ensure_user(self, email: str) -> dict[str, Any]:
+        users = self.__dict__.setdefault("users", {})
+        return users.setdefault(email, {"id": 100 + len(users), "email": email})
+
     def connect_ml_backend(self, project_id: int, url: str, title: str) -> dict[str, Any]:
         backend = {"id": len(self._backends) + 1, "project": project_id, "url": url, "title": title}
         self._backends.append(backend)

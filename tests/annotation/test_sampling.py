@@ -98,3 +98,14 @@ def test_sampling_diverse_covers_different_topics_first():
 def test_sampling_needs_predictions_for_uncertainty():
     with pytest.raises(ValueError, match="needs the model's predictions"):
         select(["a"], 1, Strategy.uncertainty)
+
+
+def test_sampling_document_cap_spreads_selection():
+    from annotation.sampling import DocumentCap, Strategy, select
+
+    texts = [f"第{i}条：设立专项资金支持企业第{i}项工作。" for i in range(12)]
+    documents = ["a"] * 8 + ["b"] * 2 + ["c"] * 2
+    cap = DocumentCap(documents, 2, {"b": 1})
+    chosen = select(texts, 10, Strategy.random, seed=3, cap=cap)
+    picked = [documents[i] for i in chosen]
+    assert picked.count("a") == 2 and picked.count("b") == 1 and picked.count("c") == 2
