@@ -25,6 +25,7 @@ from policytag.settings import Settings
 # that fine-tune a network per fold share folds once documents outnumber them.
 CROSS_FITTED_TYPES = ("bert",)
 MAX_FOLDS = {"bert": 5}
+DEFAULT_MAX_FOLDS = 10
 
 
 @dataclass
@@ -130,6 +131,11 @@ def cross_validate(
 ) -> CrossValidation:
     """The in-house estimate for ``model_type``, the same in eval and in training."""
     cv = leave_one_document_out(
-        examples, model_type, settings.seed, progress, settings, MAX_FOLDS.get(model_type)
+        examples,
+        model_type,
+        settings.seed,
+        progress,
+        settings,
+        MAX_FOLDS.get(model_type, DEFAULT_MAX_FOLDS),
     )
     return _cross_fitted(cv) if model_type in CROSS_FITTED_TYPES else cv

@@ -337,7 +337,7 @@ def report_command(
 @annotate.command("cycle")
 def cycle_command(
     model: Annotated[
-        str, typer.Option("--model", help="Model type to train: rules or tfidf.")
+        str, typer.Option("--model", help="Model type to train: tfidf or bert.")
     ] = "tfidf",
     source: SourceOpt = "pool",
     n: CountOpt = 50,
@@ -353,18 +353,20 @@ def cycle_command(
         _client(), get_settings(), model, n, strategy, source, push_next, progress=console.print
     )
     _print_pull(result.pulled)
-    before = result.previous
-    after = result.candidate
-    print(f"gold: {before.n_gold if before else '—'} → {result.n_gold} segments")
-    for key in ("micro_f1", "entity_f1"):
-        old = before.figures.get(key) if before else None
-        print(f"LODO {key}: {_figure(old)} → {_figure(after.figures[key])}")
-    if result.promoted:
-        print(f"promoted {after.version} (was {before.version if before else 'nothing'})")
-    elif before is not None and before.version == after.version:
-        print(f"model unchanged: {after.version}")
+    outcome = result.outcome
+    figures = {
+        "micro_f1": outcome.report.labels.micro_f1,
+        "entity_f1": outcome.report.entities.f1,
+    }
+    print(f"gold: {outcome.report.n} segments")
+    for key, value in figures.items():
+        print(
+            f"cross-validated {key}: {_figure(result.previous_figures.get(key))} → {_figure(value)}"
+        )
+    if outcome.promoted:
+        print(f"promoted {outcome.version} (was {result.previous or 'nothing'})")
     else:
-        print(f"kept {before.version if before else '—'}; {after.version} was not better")
+        print(f"kept {result.previous}; {outcome.refused}")
     if result.pushed:
         print(
             f"pushed {result.pushed.imported} task(s) pre-annotated by {result.pushed.model_version}"

@@ -167,9 +167,11 @@ def test_labelstudio_round_end_to_end(client, settings):
     # 7. The cycle retrains on seeds + the round: a new model version, then the next batch.
     gold = load_gold(settings.seeds_dir, settings.rounds_dir, settings.pool_file)
     assert len(gold) == len(load_gold(settings.seeds_dir, settings.data_dir / "none")) + 4
-    cycle = run_cycle(client, settings, model_type="rules", n=5, strategy=Strategy.diverse)
+    cycle = run_cycle(client, settings, model_type="tfidf", n=5, strategy=Strategy.diverse)
     assert not cycle.pulled.changed
-    assert cycle.candidate.version != pushed.model_version
-    assert cycle.promoted and cycle.pushed is not None and cycle.pushed.imported == 5
+    assert cycle.outcome.version != pushed.model_version
+    assert cycle.outcome.promoted and cycle.outcome.report.n == len(gold)
+    assert cycle.pushed is not None and cycle.pushed.imported == 5
+    assert cycle.pushed.model_version == cycle.outcome.version
     texts = [t["data"]["text"] for t in client.tasks(first.project_id)]
     assert len(texts) == len(set(texts)) == 15
