@@ -43,6 +43,9 @@ def _thresholds(predictor: Predictor) -> dict | None:
     return dict(thresholds) if isinstance(thresholds, dict) else None
 
 
+MAX_PER_DOCUMENT = 25  # across all rounds: gold should spread over many documents
+
+
 def build_task(
     candidate: Candidate, prediction: Prediction, predictor: Predictor
 ) -> dict[str, Any]:
@@ -68,7 +71,7 @@ def push(
     model: str | None = None,
     predictor: Predictor | None = None,
     progress: Progress | None = None,
-    max_per_doc: int | None = None,
+    max_per_doc: int | None = MAX_PER_DOCUMENT,
 ) -> PushResult:
     say = progress or (lambda _: None)
     project = require_project(client, settings)

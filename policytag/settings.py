@@ -45,7 +45,11 @@ class Settings(BaseSettings):
     max_unzipped_bytes: int = Field(
         200 * 1024 * 1024, gt=0, description="Total uncompressed size of one uploaded zip."
     )
-    model: str = Field("rules", description="Model the service loads: rules, tfidf or a dir.")
+    model: str = Field(
+        "current",
+        description="Model to serve and pre-annotate with: current (rules when the store "
+        "is empty), rules, tfidf, bert, a stored version or a model directory.",
+    )
     batch_max_texts: int = Field(64, gt=0, description="Most texts in one micro-batch.")
     batch_wait_ms: float = Field(5.0, ge=0, description="How long a micro-batch waits to fill.")
     batch_queue_size: int = Field(1024, gt=0, description="Requests waiting before 503.")

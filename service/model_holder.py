@@ -4,9 +4,8 @@
 retrain builds the new model first and then replaces that one reference. Whoever
 took ``current`` before the swap (a micro-batch, a job) finishes on the old model.
 
-``resolve_model`` is the seam for the model registry: today it names
-``settings.model``; later it will read the registry's ``current`` entry, and
-``/admin/reload`` will pick that up without other changes.
+``resolve_model`` turns ``settings.model`` into what to load: by default the
+registry's ``current`` entry, so ``/admin/reload`` picks up a new promotion.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from typing import Any
 
 from models.errors import PolicytagError
 from models.predict import MANIFEST_FILE, Predictor, load_model
+from models.registry import ModelStore
 from policytag.settings import Settings
 from service.errors import ModelUnavailable
 
@@ -49,7 +49,15 @@ class LoadedModel:
 
 
 def resolve_model(settings: Settings) -> str:
-    """The name or directory of the model to serve (the registry's seam)."""
+    """The name or directory of the model to serve.
+
+    ``current`` (the default) is the store's promoted model; with an empty store
+    the service falls back to the ``rules`` baseline, which needs no training,
+    rather than refusing to start.
+    """
+    if settings.model == "current" and ModelStore(settings.store_dir).current() is None:
+        log.warning("no promoted model in %s; serving the rules baseline", settings.store_dir)
+        return "rules"
     return settings.model
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from models.errors import PolicytagError
 from models.gold import load_gold
-from models.predict import Predictor
+from models.pipeline import STORABLE_TYPES, train_and_register
+from models.predict import Predictor, load_model
 from models.training import TRAINERS, train_model
 from policytag.settings import Settings
 from service.errors import InvalidInput
@@ -40,7 +41,19 @@ Trainer = Callable[[Settings, str], Trained]
 
 
 def retrain(settings: Settings, model_type: str) -> Trained:
-    """Fit a fresh ``model_type`` on every gold example (seeds and annotation rounds)."""
+    """Fit a fresh ``model_type`` on every gold example (seeds and annotation rounds).
+
+    Storable types go through the model pipeline (cross-validated, stored with a
+    card, promoted only if not worse), the same path as ``policytag train``; the
+    service then serves the stored version. ``rules`` is rebuilt in process.
+    """
+    if model_type in STORABLE_TYPES:
+        outcome = train_and_register(model_type, settings, promote=True)
+        if outcome.refused:
+            log.warning(
+                "trained %s but kept the current model: %s", outcome.version, outcome.refused
+            )
+        return Trained(load_model(outcome.version, settings), outcome.report.n)
     gold = load_gold(settings.seeds_dir, settings.rounds_dir, settings.pool_file)
     return Trained(train_model(model_type, gold, settings.seed, settings), len(gold))
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from annotation.push import MAX_PER_DOCUMENT
 from annotation.sampling import Strategy
 from models.errors import PolicytagError
 from models.schema import MEASURE_LABELS
@@ -158,7 +159,7 @@ def push_command(
     max_per_doc: Annotated[
         int | None,
         typer.Option(help="At most this many segments per document in the project (all rounds)."),
-    ] = 25,
+    ] = MAX_PER_DOCUMENT,
 ) -> None:
     """Segment, score and import the most useful segments as pre-annotated tasks."""
     from annotation.push import push
