@@ -6,6 +6,7 @@ Cross-validation, ``policytag eval`` and (later) ``policytag train`` call
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,8 @@ from models.errors import ModelError
 from models.predict import Predictor
 from models.schema import Example
 from policytag.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
 
 
 def _train_rules(examples: list[Example], seed: int, settings: Settings) -> Predictor:
@@ -26,6 +29,18 @@ def _train_tfidf(examples: list[Example], seed: int, settings: Settings) -> Pred
     from models.tfidf import train_tfidf
 
     return train_tfidf(examples, seed=seed)
+
+
+def _report_epochs(update) -> None:
+    """Log each finished epoch, so long fine-tuning runs show where they are."""
+    if update.step == update.steps:
+        logger.info(
+            "bert %s: epoch %d/%d, loss %.4f",
+            update.stage,
+            update.epoch,
+            update.epochs,
+            update.loss,
+        )
 
 
 def fit_bert(examples: list[Example], seed: int, settings: Settings, out_dir: Path) -> None:
@@ -49,6 +64,7 @@ def fit_bert(examples: list[Example], seed: int, settings: Settings, out_dir: Pa
         dev_fraction=0.0,
         patience=None,
         local_files_only=Path(base).is_dir(),
+        progress=_report_epochs,
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Annotated
 
 import typer
+from transformers.utils import logging as hf_logging
 
 from models.pipeline import STORABLE_TYPES, train_and_register
 from models.registry import ModelStore
@@ -31,6 +33,8 @@ def train_command(
     ] = False,
 ) -> None:
     """Train on all gold (seeds + rounds), cross-validate by document, store, promote."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    hf_logging.set_verbosity_error()  # the expected "missing heads" load report is noise here
     outcome = train_and_register(model_type, get_settings(), promote, force, progress=console.print)
     report = outcome.report
     print_table(
