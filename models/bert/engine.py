@@ -1,18 +1,21 @@
 """Inference with the joint BERT, and the model directory it is saved in.
 
 Prediction runs in named steps: prepare (windows per text) → batch (windows
-sorted by length, padded only to the longest in their batch) → run (under
-``torch.inference_mode``) → map back (stitch windows, thresholds, BIO → spans).
+sorted by length, padded only to the longest in their batch) → run (one
+``Runtime`` call per batch: torch under ``inference_mode``, or onnxruntime) →
+map back (stitch windows, thresholds, BIO → spans).
 
 A model directory holds ``model.safetensors`` + ``config.json`` (the network),
-the tokenizer files and ``policytag.json`` (the manifest). Loading checks each
-part and raises one ``ModelError`` that names the problem, never a torch or
-safetensors traceback.
+the tokenizer files and ``policytag.json`` (the manifest); ``policytag export``
+adds ``onnx/`` and lists what it added in the manifest's ``runtimes``. Loading
+checks each part and raises one ``ModelError`` that names the problem, never a
+torch, safetensors or onnxruntime traceback.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import struct
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -22,11 +25,24 @@ from typing import Any
 import numpy as np
 import torch
 from safetensors import SafetensorError
-from transformers import PreTrainedTokenizerFast
+from torch import nn
+from transformers import BertConfig, PreTrainedTokenizerFast
 
 from models import atomic
 from models.bert.encoding import Stitched, Window, encode_many, stitch, tags_to_spans
 from models.bert.model import JointBertModel
+from models.bert.runtime import (
+    ONNX_RUNTIMES,
+    RUNTIMES,
+    TORCH,
+    TORCH_INT8,
+    OnnxRuntime,
+    Runtime,
+    TorchRuntime,
+    candidates,
+    quantize_torch,
+    usable,
+)
 from models.bert.tags import TAGS
 from models.bert.tokenizer import load_tokenizer
 from models.errors import ModelError
@@ -39,6 +55,12 @@ CONFIG_FILE = "config.json"
 DEFAULT_MAX_LENGTH = 256
 DEFAULT_STRIDE = 64
 DEFAULT_BATCH_SIZE = 16
+# Padded tokens per forward pass. On 2 CPU cores, batches past ~1k tokens spill the
+# caches and get slower per text (benchmarks/README.md: 10-20 % at 4k tokens).
+DEFAULT_MAX_BATCH_TOKENS = 1024
+AUTO = "auto"
+
+logger = logging.getLogger(__name__)
 
 
 def _empty_prediction() -> Prediction:
@@ -54,6 +76,20 @@ def _sigmoid(logits: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-logits))
 
 
+def decode(text: str, result: Stitched | None, thresholds: dict[MeasureLabel, float]) -> Prediction:
+    """One text's prediction from its stitched logits: thresholded labels, BIO → spans."""
+    if result is None:
+        return _empty_prediction()
+    probs = _sigmoid(result.label_logits)
+    scores = {label: float(p) for label, p in zip(MEASURE_LABELS, probs, strict=True)}
+    tag_probs = _softmax(result.tag_logits)
+    entities = tags_to_spans(
+        text, result.offsets, tag_probs.argmax(axis=-1), tag_probs.max(axis=-1)
+    )
+    labels = [label for label in MEASURE_LABELS if scores[label] >= thresholds[label]]
+    return Prediction(labels=labels, scores=scores, entities=entities)
+
+
 class BertPredictor:
     """The fine-tuned joint BERT behind the ``Predictor`` interface."""
 
@@ -61,7 +97,7 @@ class BertPredictor:
 
     def __init__(
         self,
-        model: JointBertModel,
+        model: nn.Module | Runtime,
         tokenizer: PreTrainedTokenizerFast,
         *,
         thresholds: dict[MeasureLabel, float],
@@ -69,54 +105,67 @@ class BertPredictor:
         max_length: int = DEFAULT_MAX_LENGTH,
         stride: int = DEFAULT_STRIDE,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
         num_threads: int | None = None,
         manifest: dict[str, Any] | None = None,
     ) -> None:
-        """``num_threads`` sets torch's intra-op threads for the process; None keeps torch's."""
+        """``model`` is a torch module (run as the ``torch`` runtime) or any ``Runtime``.
+
+        A batch holds at most ``batch_size`` windows and, padded, at most
+        ``max_batch_tokens`` tokens (a single longer window still runs alone).
+        ``num_threads`` sets torch's intra-op threads for the process; None keeps torch's.
+        """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
-        self.model = model.eval()
+        self.runtime: Runtime = TorchRuntime(model) if isinstance(model, nn.Module) else model
         self.tokenizer = tokenizer
         self.thresholds = {label: float(thresholds[label]) for label in MEASURE_LABELS}
         self.version = version
         self.max_length = max_length
         self.stride = stride
         self.batch_size = batch_size
+        self.max_batch_tokens = max_batch_tokens
         self.manifest = dict(manifest or {})
         if num_threads:
             torch.set_num_threads(num_threads)
 
     # prepare → batch → run → map back
 
-    def _batches(self, windows: list[Window]) -> list[list[int]]:
-        """Window indices, longest first, cut into batches of similar length."""
+    def _batches(self, windows: Sequence[Window]) -> list[list[int]]:
+        """Window indices, longest first, cut into batches of similar length.
+
+        Sorted, a batch's first window is its longest, so its padded size is
+        ``len(batch) * len(first)``; a batch closes before that passes the budget.
+        """
         order = sorted(range(len(windows)), key=lambda i: -len(windows[i]))
-        return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        batches: list[list[int]] = []
+        for i in order:
+            if batches:
+                current = batches[-1]
+                padded = (len(current) + 1) * len(windows[current[0]])
+                if len(current) < self.batch_size and padded <= self.max_batch_tokens:
+                    current.append(i)
+                    continue
+            batches.append([i])
+        return batches
 
     def _run(self, windows: list[Window]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Label and tag logits per window, in the windows' order."""
         label_out: list[np.ndarray] = [np.empty(0)] * len(windows)
         tag_out: list[np.ndarray] = [np.empty(0)] * len(windows)
         pad_id = self.tokenizer.pad_token_id or 0
-        with torch.inference_mode():
-            for batch in self._batches(windows):
-                width = max(len(windows[i]) for i in batch)
-                input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-                attention = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, i in enumerate(batch):
-                    ids = windows[i].input_ids
-                    input_ids[row, : len(ids)] = torch.tensor(ids)
-                    attention[row, : len(ids)] = 1
-                output = self.model(
-                    input_ids=input_ids,
-                    attention_mask=attention,
-                    token_type_ids=torch.zeros_like(input_ids),
-                )
-                labels = output.label_logits.float().numpy()
-                tags = output.tag_logits.float().numpy()
-                for row, i in enumerate(batch):
-                    label_out[i] = labels[row]
-                    tag_out[i] = tags[row, : len(windows[i])]
+        for batch in self._batches(windows):
+            width = max(len(windows[i]) for i in batch)
+            input_ids = np.full((len(batch), width), pad_id, dtype=np.int64)
+            attention = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                ids = windows[i].input_ids
+                input_ids[row, : len(ids)] = ids
+                attention[row, : len(ids)] = 1
+            labels, tags = self.runtime(input_ids, attention)
+            for row, i in enumerate(batch):
+                label_out[i] = labels[row]
+                tag_out[i] = tags[row, : len(windows[i])]
         return label_out, tag_out
 
     def stitched(self, texts: Sequence[str]) -> list[Stitched | None]:
@@ -150,55 +199,97 @@ class BertPredictor:
         return np.stack(rows) if rows else np.zeros((0, len(MEASURE_LABELS)))
 
     def predict(self, texts: list[str]) -> list[Prediction]:
-        predictions = []
-        for text, result in zip(texts, self.stitched(texts), strict=True):
-            if result is None:
-                predictions.append(_empty_prediction())
-                continue
-            probs = _sigmoid(result.label_logits)
-            scores = {label: float(p) for label, p in zip(MEASURE_LABELS, probs, strict=True)}
-            tag_probs = _softmax(result.tag_logits)
-            entities = tags_to_spans(
-                text, result.offsets, tag_probs.argmax(axis=-1), tag_probs.max(axis=-1)
-            )
-            labels = [label for label in MEASURE_LABELS if scores[label] >= self.thresholds[label]]
-            predictions.append(Prediction(labels=labels, scores=scores, entities=entities))
-        return predictions
+        return [
+            decode(text, result, self.thresholds)
+            for text, result in zip(texts, self.stitched(texts), strict=True)
+        ]
 
     @classmethod
     def load(
         cls,
         model_dir: Path,
         *,
+        runtime: str = AUTO,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
         num_threads: int | None = None,
     ) -> BertPredictor:
-        """Load a directory written by ``save_model_dir``, checking every part first."""
+        """Load a directory written by ``save_model_dir``, checking every part first.
+
+        ``runtime`` is one of ``RUNTIMES``, or ``auto``: the fastest the manifest
+        records as exported and agreeing (see ``runtime.candidates``), falling back
+        to the next when one cannot be loaded here. ``torch-int8`` may always be
+        asked for by name; it is quantised at load time.
+        """
         model_dir = Path(model_dir)
         if not model_dir.is_dir():
             raise ModelError(f"{model_dir}: no such model directory")
         manifest = read_manifest(model_dir)
-        _check_weights(model_dir / WEIGHTS_FILE)
-        model = _load_network(model_dir)
+        if runtime != AUTO:
+            return cls._load(
+                model_dir, manifest, runtime, batch_size, max_batch_tokens, num_threads
+            )
+        options = candidates(manifest, model_dir)
+        for name in options[:-1]:
+            try:
+                return cls._load(
+                    model_dir, manifest, name, batch_size, max_batch_tokens, num_threads
+                )
+            except ModelError as exc:
+                logger.warning("runtime %s unavailable, trying the next: %s", name, exc)
+        return cls._load(
+            model_dir, manifest, options[-1], batch_size, max_batch_tokens, num_threads
+        )
+
+    @classmethod
+    def _load(
+        cls,
+        model_dir: Path,
+        manifest: dict[str, Any],
+        runtime: str,
+        batch_size: int,
+        max_batch_tokens: int,
+        num_threads: int | None,
+    ) -> BertPredictor:
+        forward: Runtime
+        if runtime in (TORCH, TORCH_INT8):
+            _check_weights(model_dir / WEIGHTS_FILE)
+            model = _load_network(model_dir)
+            config = model.config
+            forward = TorchRuntime(
+                quantize_torch(model) if runtime == TORCH_INT8 else model, name=runtime
+            )
+        elif runtime in ONNX_RUNTIMES:
+            if not usable(runtime, manifest, model_dir):
+                raise ModelError(
+                    f"{model_dir}: no usable {runtime} runtime (the manifest lists "
+                    f"{manifest.get('runtimes')}); run `policytag export` or pick another runtime"
+                )
+            config = _load_config(model_dir)
+            path = model_dir / manifest["export"]["files"][runtime]
+            forward = OnnxRuntime(path, name=runtime, num_threads=num_threads)
+        else:
+            raise ModelError(f"unknown runtime {runtime!r}; choose {AUTO} or one of {RUNTIMES}")
         tokenizer = load_tokenizer(model_dir)
-        if len(tokenizer) > model.config.vocab_size:
+        if len(tokenizer) > config.vocab_size:
             raise ModelError(
                 f"{model_dir}: tokenizer has {len(tokenizer)} tokens but the model's vocabulary "
-                f"only {model.config.vocab_size}"
+                f"only {config.vocab_size}"
             )
-        if manifest["max_length"] > model.config.max_position_embeddings:
+        if manifest["max_length"] > config.max_position_embeddings:
             raise ModelError(
                 f"{model_dir}: max_length {manifest['max_length']} exceeds the model's "
-                f"{model.config.max_position_embeddings} positions"
+                f"{config.max_position_embeddings} positions"
             )
         return cls(
-            model,
+            forward,
             tokenizer,
             thresholds=manifest["thresholds"],
             version=str(manifest["version"]),
             max_length=int(manifest["max_length"]),
             stride=int(manifest.get("stride", DEFAULT_STRIDE)),
             batch_size=batch_size,
+            max_batch_tokens=max_batch_tokens,
             num_threads=num_threads,
             manifest=manifest,
         )
@@ -244,6 +335,9 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
         )
     if not isinstance(manifest["max_length"], int) or manifest["max_length"] < 3:
         raise ModelError(f"{path}: max_length must be an integer ≥ 3")
+    runtimes = manifest.setdefault("runtimes", [TORCH])
+    if not isinstance(runtimes, list) or not set(runtimes) <= set(RUNTIMES):
+        raise ModelError(f"{path}: runtimes must be a list drawn from {list(RUNTIMES)}")
     manifest["thresholds"] = _check_thresholds(manifest["thresholds"], str(path))
     return manifest
 
@@ -277,6 +371,28 @@ def _check_weights(path: Path) -> None:
         )
 
 
+def _check_config(model_dir: Path, config: BertConfig) -> None:
+    if list(getattr(config, "measure_labels", None) or []) != list(MEASURE_LABELS):
+        raise ModelError(
+            f"{model_dir}: {CONFIG_FILE} labels {getattr(config, 'measure_labels', None)} do "
+            f"not match this code's {list(MEASURE_LABELS)}; retrain the model"
+        )
+    if list(getattr(config, "tag_names", None) or []) != list(TAGS):
+        raise ModelError(f"{model_dir}: {CONFIG_FILE} tags do not match this code's {list(TAGS)}")
+
+
+def _load_config(model_dir: Path) -> BertConfig:
+    """The network's config alone, for runtimes that need no torch weights."""
+    if not (model_dir / CONFIG_FILE).is_file():
+        raise ModelError(f"{model_dir}: no {CONFIG_FILE}")
+    try:
+        config = BertConfig.from_pretrained(model_dir)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{model_dir}: corrupt {CONFIG_FILE} ({exc.__class__.__name__})") from exc
+    _check_config(model_dir, config)
+    return config
+
+
 def _load_network(model_dir: Path) -> JointBertModel:
     if not (model_dir / CONFIG_FILE).is_file():
         raise ModelError(f"{model_dir}: no {CONFIG_FILE}")
@@ -293,13 +409,7 @@ def _load_network(model_dir: Path) -> JointBertModel:
             f"{model_dir}: weights do not fit the joint model (missing or misshaped: "
             f"{', '.join(missing[:5])}); is this a fine-tuned policytag model?"
         )
-    if list(model.config.measure_labels) != list(MEASURE_LABELS):
-        raise ModelError(
-            f"{model_dir}: {CONFIG_FILE} labels {model.config.measure_labels} do not match "
-            f"this code's {list(MEASURE_LABELS)}; retrain the model"
-        )
-    if list(model.config.tag_names) != list(TAGS):
-        raise ModelError(f"{model_dir}: {CONFIG_FILE} tags do not match this code's {list(TAGS)}")
+    _check_config(model_dir, model.config)
     return model
 
 
@@ -313,7 +423,8 @@ def save_model_dir(
 
     ``manifest`` must give ``version``, ``thresholds`` and ``base_model``; the
     fixed fields (type, labels, entity types, tags, runtimes, created) are filled
-    here, so every bert directory describes itself the same way.
+    here, so every bert directory describes itself the same way. A fresh directory
+    has the ``torch`` runtime only: exported files are never carried over.
     """
     for key in ("version", "thresholds", "base_model"):
         if key not in manifest:
@@ -331,11 +442,11 @@ def save_model_dir(
         "stride": int(manifest.get("stride", DEFAULT_STRIDE)),
         "base_model": str(manifest["base_model"]),
         "created": manifest.get("created") or datetime.now(UTC).isoformat(timespec="seconds"),
-        "runtimes": list(manifest.get("runtimes", ["torch"])),
+        "runtimes": [TORCH],  # `policytag export` adds the others, with their files
         "weights": WEIGHTS_FILE,
         "tokenizer": {"lowercase": True},
     }
-    extra = {k: v for k, v in manifest.items() if k not in full}
+    extra = {k: v for k, v in manifest.items() if k not in full and k != "export"}
     out_dir = Path(out_dir)
     with atomic.directory(out_dir) as tmp:
         model.save_pretrained(tmp)

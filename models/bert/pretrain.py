@@ -37,11 +37,12 @@ fine-tuning (``JointBertModel.from_pretrained(dir)``) starts from. The flow:
    with the lower-casing normaliser of :func:`models.bert.tokenizer.lowercase`; the
    base dir holds ``vocab.txt`` and ``tokenizer.json``.
 4. **Sequences.** Paragraphs of one document are packed into ``[CLS] p1 [SEP] p2
-   [SEP] …`` of at most ``seq_len`` tokens; a longer paragraph is cut at a jieba word
-   boundary. Every ``1/long_fraction``-th step (default every 10th) trains on
-   sequences packed to ``max_position`` tokens instead (batch shrunk to keep the
-   tokens per step), so the position embeddings that fine-tuning uses beyond
-   ``seq_len`` are trained too, however early a time budget stops the run.
+   [SEP] …`` filling ``seq_len`` tokens: a paragraph that does not fit is cut at a
+   jieba word boundary and continues in the next sequence. Every
+   ``1/long_fraction``-th step (default every 10th) trains on sequences packed to
+   ``max_position`` tokens instead (batch shrunk to keep the tokens per step), so
+   the position embeddings that fine-tuning uses beyond ``seq_len`` are trained
+   too, however early a time budget stops the run.
 5. **Whole-word masking** (:func:`whole_word_mask`): jieba words are drawn in random
    order until ``mask_rate`` of a sequence's tokens are covered (a word that would
    overshoot is skipped); all tokens of a chosen word are replaced together by
@@ -58,11 +59,12 @@ fine-tuning (``JointBertModel.from_pretrained(dir)``) starts from. The flow:
    ``checkpoint_every`` steps and when the run stops to ``<out>.checkpoint/``;
    ``resume=True`` continues from it exactly: batches and masks depend only on the
    seed and the step, and the dropout RNG state is restored. ``max_minutes`` bounds
-   the run: once 20 steps are timed (after 5 of warm-up), a schedule that would not finish in time is
-   shortened (``fit_budget``, checked every 10 steps, so a busy machine still ends
-   with a fully decayed learning rate), and a run that still runs out of time stops
-   gracefully, keeping time for the final evaluation and save. SIGINT/SIGTERM also
-   stop at the next step boundary and save.
+   the run (``fit_budget``): once 20 steps are timed (after 5 of warm-up), and every
+   10 steps after, the decay's end moves to the step the time left affords (90 % of
+   it, never beyond ``steps``), so a busy machine still ends in time with a fully
+   decayed learning rate; a run that still runs out of time stops gracefully,
+   keeping time for the final evaluation and save. SIGINT/SIGTERM also stop at the
+   next step boundary and save.
 7. **Output**: ``save_pretrained`` (safetensors), the tokenizer files and
    ``pretrain.json`` (corpus statistics, vocabulary, ``[UNK]`` rates, steps, time,
    held-out loss and perplexity before and after, config), written to a temp dir
@@ -70,9 +72,11 @@ fine-tuning (``JointBertModel.from_pretrained(dir)``) starts from. The flow:
 
 The default model (4 layers, hidden 256, 4 heads, intermediate 1024, 512 positions,
 ~4.4 M parameters with a ~4.2 k vocabulary) was sized on this project's machine
-(2 CPU cores): about 0.65 s per step of 32 × 128 tokens, so the default 1000 steps
-(about 17 epochs of the pool and the seeds) finish in about 12 minutes including
-preparation and evaluation.
+(2 CPU cores): idle, a step of 32 × 128 tokens takes about 0.65 s, so the default
+800 steps (about 13 epochs of the pool and the seeds) take about 10 minutes with
+preparation and evaluation. The machine is shared, and under load a step takes
+2–5 s; the default 18-minute budget then shortens the schedule so that the run
+still ends in time, with a fully decayed learning rate.
 """
 
 from __future__ import annotations
@@ -114,6 +118,7 @@ from transformers import (
     BertTokenizerFast,
     PreTrainedTokenizerFast,
 )
+from transformers.utils import logging as hf_logging
 
 from models import atomic
 from models.bert.tokenizer import SHIPPED_VOCAB, load_tokenizer, lowercase
@@ -131,10 +136,12 @@ MASK_SHARE, RANDOM_SHARE = 0.8, 0.1  # the rest of a chosen word is kept as is
 MIN_PARAGRAPH_CHARS = 2
 EVAL_BATCH = 64
 LOG_EVERY = 50
+MIN_CUT = 8  # a paragraph is cut to fill a sequence only if this many tokens fit
 FIT_SKIP = 5  # first steps of a session, slow while buffers are allocated: not timed
 FIT_AFTER = 20  # steps of a session timed before the schedule is fitted to the budget
 FIT_WINDOW = 50  # recent steps whose mean duration predicts the rest
 FIT_MARGIN = 0.9  # share of the time left that a fitted schedule plans to use
+FIT_SLACK = 0.05  # a fitted schedule grows back only by more than this share
 # Config fields that change nothing about the result, so a resumed run may differ.
 OPERATIONAL_FIELDS = frozenset({"checkpoint_every"})
 
@@ -145,7 +152,7 @@ OPERATIONAL_FIELDS = frozenset({"checkpoint_every"})
 
 @dataclass(frozen=True)
 class PretrainConfig:
-    """Model size, data shaping and optimisation; defaults fit ~12 min on 2 cores."""
+    """Model size, data shaping and optimisation; defaults take ~10 min on 2 idle cores."""
 
     layers: int = 4
     hidden: int = 256
@@ -524,19 +531,15 @@ def encode_documents(
     return result
 
 
-def _chunks(piece: Piece, limit: int) -> Iterable[Piece]:
-    """Cut a paragraph longer than ``limit`` tokens, at a word boundary if possible."""
-    ids, words = piece
-    while len(ids) > limit:
-        cut = limit
-        while cut > limit // 2 and words[cut] == words[cut - 1]:
-            cut -= 1
-        if words[cut] == words[cut - 1]:
-            cut = limit
-        yield ids[:cut], words[:cut]
-        ids, words = ids[cut:], words[cut:]
-    if ids:
-        yield ids, words
+def _word_cut(words: Sequence[int], limit: int) -> int:
+    """Where to cut ``words`` (longer than ``limit``) to keep at most ``limit`` tokens.
+
+    At the last word boundary, unless that keeps less than half: then at ``limit``.
+    """
+    cut = limit
+    while cut > limit // 2 and words[cut] == words[cut - 1]:
+        cut -= 1
+    return cut if words[cut] != words[cut - 1] else limit
 
 
 @dataclass
@@ -571,26 +574,35 @@ class Sequences:
 def pack(
     doc_pieces: Sequence[Sequence[Piece]], seq_len: int, cls_id: int, sep_id: int
 ) -> Sequences:
-    """``[CLS] p1 [SEP] p2 [SEP] …`` per document, at most ``seq_len`` tokens each."""
+    """``[CLS] p1 [SEP] p2 [SEP] …`` per document, filled to ``seq_len`` tokens.
+
+    A paragraph that does not fit is cut at a word boundary and goes on in the next
+    sequence of the same document, so sequences are full but for each document's last.
+    """
     rows: list[tuple[list[int], list[int]]] = []
     for pieces in doc_pieces:
         ids, words, next_word = [cls_id], [-1], 0
-
-        def flush() -> None:
-            nonlocal ids, words, next_word
-            if len(ids) > 1:
-                rows.append((ids, words))
-            ids, words, next_word = [cls_id], [-1], 0
-
-        for piece in pieces:
-            for chunk_ids, chunk_words in _chunks(piece, seq_len - 2):
-                if len(ids) + len(chunk_ids) + 1 > seq_len:
-                    flush()
-                first = chunk_words[0]
-                ids += [*chunk_ids, sep_id]
-                words += [next_word + w - first for w in chunk_words] + [-1]
-                next_word += chunk_words[-1] - first + 1
-        flush()
+        for piece_ids, piece_words in pieces:
+            while piece_ids:
+                room = seq_len - len(ids) - 1
+                if len(piece_ids) <= room:
+                    cut = len(piece_ids)
+                elif room >= MIN_CUT or len(ids) == 1:
+                    cut = _word_cut(piece_words, room)
+                else:  # too little room to be worth a cut: start a new sequence
+                    rows.append((ids, words))
+                    ids, words, next_word = [cls_id], [-1], 0
+                    continue
+                first = piece_words[0]
+                ids += [*piece_ids[:cut], sep_id]
+                words += [next_word + w - first for w in piece_words[:cut]] + [-1]
+                next_word += piece_words[cut - 1] - first + 1
+                piece_ids, piece_words = piece_ids[cut:], piece_words[cut:]
+                if len(ids) >= seq_len - 1:
+                    rows.append((ids, words))
+                    ids, words, next_word = [cls_id], [-1], 0
+        if len(ids) > 1:
+            rows.append((ids, words))
     count = len(rows)
     id_tensor = torch.zeros((count, seq_len), dtype=torch.long)
     word_tensor = torch.full((count, seq_len), -1, dtype=torch.long)
@@ -700,14 +712,17 @@ class EvalSet:
 
 
 class LinearSchedule:
-    """Linear warm-up, then linear decay to zero at step ``total``, which may shrink.
+    """Linear warm-up, then linear decay to zero at step ``total``.
 
-    A callable object rather than a function, so ``LambdaLR.state_dict`` saves
-    ``total`` and a resumed run keeps a schedule that was fitted to a time budget.
+    ``total`` starts at the requested steps; :meth:`fit` moves it so that the run
+    ends within a time budget, never beyond the request. A callable object rather
+    than a function, so ``LambdaLR.state_dict`` saves ``total`` and a resumed run
+    keeps the fitted schedule.
     """
 
     def __init__(self, warmup: int, total: int) -> None:
         self.warmup = warmup
+        self.requested = total
         self.total = total
 
     def __call__(self, step: int) -> float:
@@ -716,13 +731,18 @@ class LinearSchedule:
         return max(0.0, (self.total - step) / max(1, self.total - self.warmup))
 
     def fit(self, step: int, seconds_per_step: float, seconds_left: float) -> bool:
-        """Shorten the run to end within ``seconds_left``; whether it changed."""
+        """Move ``total`` to what ``seconds_left`` affords; whether it moved.
+
+        It shrinks whenever the run would overrun, and grows back (up to the
+        request) only by more than ``FIT_SLACK``, so timing noise does not make the
+        learning rate jitter.
+        """
         affordable = int(FIT_MARGIN * max(seconds_left, 0.0) / max(seconds_per_step, 1e-9))
-        total = max(step + affordable, self.warmup + 1, step + 1)
-        if total >= self.total:
-            return False
-        self.total = total
-        return True
+        total = min(self.requested, max(step + affordable, self.warmup + 1, step + 1))
+        if total < self.total or total > self.total * (1 + FIT_SLACK):
+            self.total = total
+            return True
+        return False
 
 
 def _optimizer(model: BertForMaskedLM, config: PretrainConfig) -> torch.optim.AdamW:
@@ -821,7 +841,7 @@ class _Reporter:
             self.console.print(f"step {step}/{self.total}  loss {loss:.3f}  {speed:,.0f} tok/s")
 
     def retotal(self, total: int) -> None:
-        self.note(f"shortened the schedule to {total} steps to finish within the time budget")
+        self.note(f"rescheduled to {total} steps to finish within the time budget")
         self.total = total
         if self.progress is not None:
             self.progress.update(self.task, total=total)
@@ -876,14 +896,17 @@ class _Prepared:
     fingerprint: str
 
 
-def _stats(docs: Sequence[Document], *parts: Sequences) -> dict[str, Any]:
-    """Counts; ``tokens`` include each sequence's [CLS] and [SEP]s."""
+def _stats(
+    docs: Sequence[Document], pieces: Sequence[Sequence[Piece]], *parts: Sequences
+) -> dict[str, Any]:
+    """Counts; ``tokens`` are the text's, ``sequence_tokens`` add [CLS] and [SEP]s."""
     return {
         "documents": len(docs),
         "paragraphs": sum(len(d.paragraphs) for d in docs),
         "characters": sum(len(p) for d in docs for p in d.paragraphs),
-        "tokens": sum(s.tokens for s in parts),
+        "tokens": sum(len(ids) for doc in pieces for ids, _ in doc),
         "sequences": sum(len(s) for s in parts),
+        "sequence_tokens": sum(s.tokens for s in parts),
     }
 
 
@@ -915,13 +938,16 @@ def prepare(
     )
     sources = collections.Counter(d.source for d in docs)
     corpus = {
-        **_stats(docs, train, heldout),
+        **_stats(docs, [*train_pieces, *held_pieces], train, heldout),
         "by_source": {s: sources[s] for s in sorted(sources)},
         "pool_file": str(pool_file),
         "seeds_dir": str(seeds_dir) if seeds_dir is not None else None,
         "texts": [str(t) for t in texts],
-        "train": _stats(train_docs, train),
-        "heldout": {**_stats(held_docs, heldout), "doc_ids": [d.doc_id for d in held_docs]},
+        "train": _stats(train_docs, train_pieces, train),
+        "heldout": {
+            **_stats(held_docs, held_pieces, heldout),
+            "doc_ids": [d.doc_id for d in held_docs],
+        },
     }
     unk = {
         "corpus": round(unk_rate(tokenizer, paragraphs), 6),
@@ -1011,7 +1037,7 @@ def pretrain(
     ``seeds_dir`` default to the settings. ``config`` defaults to
     ``PretrainConfig(seed=settings.seed)``, or to the checkpoint's with ``resume``
     (a different one is refused). ``max_minutes`` bounds this call's wall time
-    (``None`` or 0: no bound): with ``fit_budget`` the schedule is shortened to fit
+    (``None`` or 0: no bound): with ``fit_budget`` the schedule is fitted to
     it, and a run out of time stops. ``stop_after`` pauses after that many steps of
     this call. A stopped run writes a checkpoint and the base dir, with
     ``completed: false`` in the manifest; ``resume=True`` continues exactly where it
@@ -1117,7 +1143,12 @@ def pretrain(
             while step < schedule.total:
                 per_step = sum(durations) / len(durations) if durations else 0.0
                 time_left = budget - (time.monotonic() - started) - reserve
-                fit_now = fit_budget and len(durations) >= FIT_AFTER and session_steps % 10 == 0
+                fit_now = (
+                    fit_budget
+                    and math.isfinite(budget)
+                    and len(durations) >= FIT_AFTER
+                    and session_steps % 10 == 0
+                )
                 if fit_now and schedule.fit(step, per_step, time_left):
                     reporter.retotal(schedule.total)
                 if time_left <= 2 * per_step:
@@ -1179,7 +1210,7 @@ def pretrain(
     )
     model.eval()
     with atomic.directory(out) as tmp:
-        model.save_pretrained(tmp)
+        _save_quietly(model, tmp)
         save_tokenizer(data.tokenizer, data.vocab.tokens, tmp)
         (tmp / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -1195,6 +1226,17 @@ def pretrain(
         after=after,
         manifest=manifest,
     )
+
+
+def _save_quietly(model: BertForMaskedLM, directory: Path) -> None:
+    """``save_pretrained`` without transformers' one-shard progress bar."""
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        model.save_pretrained(directory)
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
 
 
 def _loss_curve(losses: Sequence[float], points: int = 20) -> list[dict[str, float]]:

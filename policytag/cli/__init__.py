@@ -12,7 +12,7 @@ import sys
 import typer
 
 from models.errors import PolicytagError
-from policytag.cli import annotate, documents, evaluation, modelstore, pretrain, serve, tag
+from policytag.cli import annotate, documents, evaluation, export, modelstore, pretrain, serve, tag
 
 app = typer.Typer(
     name="policytag",
@@ -28,6 +28,7 @@ annotate.register(app)
 serve.register(app)
 pretrain.register(app)
 tag.register(app)
+export.register(app)
 
 
 def main() -> None:

@@ -28,7 +28,10 @@ def pretrain_command(
     ] = None,
     max_minutes: Annotated[
         float,
-        typer.Option(help="Stop gracefully (and save) after this many minutes; 0: no limit."),
+        typer.Option(
+            help="Time budget: the schedule is shortened to fit it (unless --no-fit) "
+            "and the run stops and saves when it is spent; 0: no limit."
+        ),
     ] = 18.0,
     steps: Annotated[int | None, typer.Option(min=1, help="Training steps [800].")] = None,
     resume: Annotated[
@@ -61,7 +64,7 @@ def pretrain_command(
 ) -> None:
     """Pretrain a compact Chinese BERT (whole-word MLM) on the seeds, the pool and --text files.
 
-    Fine-tuning loads the result as its base. The defaults take about 12 minutes on 2 CPU cores; a checkpoint is written every 100 steps, and --resume continues.
+    Fine-tuning loads the result as its base. The defaults take about 10 minutes on 2 idle CPU cores; on a busy machine the schedule is shortened to end within --max-minutes. A checkpoint is written every 100 steps; Ctrl-C stops and saves, and --resume continues.
     """
     from models.bert.pretrain import PretrainConfig, pretrain
     from policytag.settings import get_settings

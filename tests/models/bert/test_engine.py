@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 
+from models.bert.encoding import Window
 from models.bert.engine import WEIGHTS_FILE, BertPredictor, save_model_dir
 from models.bert.model import JointOutput
 from models.bert.tags import TAG_IDS, TAGS
@@ -83,6 +84,31 @@ def test_engine_batching_by_length_matches_one_at_a_time(tiny_dir, gold):
         assert [s.score for s in a.entities] == pytest.approx(
             [s.score for s in b.entities], abs=1e-5
         )
+
+
+def test_engine_batches_sort_by_length_within_the_window_and_token_caps(tokenizer):
+    predictor = BertPredictor(
+        tiny_model(),
+        tokenizer,
+        thresholds=dict.fromkeys(MEASURE_LABELS, 0.5),
+        version="v",
+        batch_size=4,
+        max_batch_tokens=100,
+    )
+    lengths = [5, 60, 30, 30, 12, 7, 40, 3, 3, 150, 3, 3, 3]
+    windows = [Window(input_ids=[0] * n, offsets=[(0, 0)] * n, first_token=0) for n in lengths]
+    batches = predictor._batches(windows)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    # Longest first; a batch closes at 4 windows or before 100 padded tokens; a window
+    # longer than the budget runs alone.
+    assert [[lengths[i] for i in batch] for batch in batches] == [
+        [150],
+        [60],
+        [40, 30],
+        [30, 12, 7],
+        [5, 3, 3, 3],
+        [3, 3],
+    ]
 
 
 def test_engine_thresholds_are_stored_and_applied(tokenizer, tmp_path, gold):

@@ -227,10 +227,11 @@ def test_loss_decreases_on_a_tiny_corpus(tmp_path, corpus):
     result = run(
         tmp_path / "base",
         corpus,
-        config=replace(TINY, steps=30, long_fraction=0.0),
+        config=replace(TINY, steps=32, long_fraction=0.0),
+        max_minutes=None,  # no budget: nothing to fit the schedule to
         on_step=lambda step, loss: losses.append(loss),
     )
-    assert len(losses) == 30 and result.completed
+    assert len(losses) == 32 and result.completed
     assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.5
     assert result.after.loss < result.before.loss
     assert result.before.perplexity == pytest.approx(np.exp(result.before.loss), rel=1e-3)
@@ -266,15 +267,19 @@ def test_resume_refuses_a_changed_config_or_a_missing_checkpoint(tmp_path, corpu
 def test_schedule_fits_a_budget_and_survives_a_checkpoint():
     schedule = LinearSchedule(warmup=10, total=100)
     assert [schedule(s) for s in (0, 5, 10, 55, 100)] == [0.0, 0.5, 1.0, 0.5, 0.0]
-    assert not schedule.fit(step=30, seconds_per_step=1.0, seconds_left=200.0)
-    assert schedule.fit(step=30, seconds_per_step=1.0, seconds_left=50.0)
+    assert not schedule.fit(step=30, seconds_per_step=1.0, seconds_left=200.0)  # fits
+    assert schedule.fit(step=30, seconds_per_step=1.0, seconds_left=50.0)  # shrinks
     assert schedule.total == 30 + 45 and schedule(75) == 0.0
+    assert not schedule.fit(step=30, seconds_per_step=1.0, seconds_left=52.0)  # noise
+    assert schedule.fit(step=40, seconds_per_step=0.5, seconds_left=100.0)  # faster now
+    assert schedule.total == 100  # grows back, never beyond the request
+    schedule.fit(step=40, seconds_per_step=1.0, seconds_left=40.0)
 
     optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     saved = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule).state_dict()
     fresh = LinearSchedule(warmup=10, total=100)
     torch.optim.lr_scheduler.LambdaLR(optimizer, fresh).load_state_dict(saved)
-    assert fresh.total == 75
+    assert (fresh.total, fresh.requested) == (76, 100)
 
 
 def test_time_budget_and_ctrl_c_stop_gracefully_and_save(tmp_path, corpus):
