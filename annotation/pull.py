@@ -25,7 +25,6 @@ from pydantic import ValidationError
 from annotation.client import AnnotationClient
 from annotation.convert import ParsedResult, parse_result
 from annotation.label_config import build_label_config, config_digest
-from annotation.pool import PoolParagraph, read_pool, text_sha256
 from annotation.project import require_project
 from annotation.rounds import (
     POOL_SOURCE,
@@ -43,6 +42,7 @@ from annotation.rounds import (
 )
 from models.errors import DataError
 from models.examples import load_examples
+from models.pool import PoolParagraph, read_pool, text_sha256
 from models.schema import ENTITY_TYPES, MEASURE_LABELS, Example, Span
 from policytag.settings import Settings
 

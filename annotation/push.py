@@ -14,12 +14,12 @@ from typing import Any
 
 from annotation.client import AnnotationClient
 from annotation.convert import prediction_to_result
-from annotation.pool import text_sha256
 from annotation.project import require_project
 from annotation.rounds import round_hashes
 from annotation.sampling import DocumentCap, Strategy, select, uncertainty
 from annotation.sources import Candidate, load_candidates
 from models.gold import load_gold
+from models.pool import text_sha256
 from models.predict import Predictor, load_model
 from models.schema import Prediction
 from policytag.settings import Settings

@@ -28,9 +28,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from annotation.pool import PoolParagraph, read_pool, text_sha256
 from models import atomic
 from models.errors import DataError
+from models.pool import PoolParagraph, read_pool, text_sha256
 from models.schema import EntityType, Example, MeasureLabel, Span
 
 ROUND_FILE = re.compile(r"^round-(\d{3,})\.jsonl$")

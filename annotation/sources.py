@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from annotation.pool import read_pool, text_sha256
 from annotation.rounds import POOL_SOURCE
 from models.errors import DataError
+from models.pool import read_pool, text_sha256
 from models.readers import read_text
 from models.segment import segment
 from policytag.settings import Settings

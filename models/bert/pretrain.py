@@ -123,6 +123,7 @@ from transformers.utils import logging as hf_logging
 from models import atomic
 from models.bert.tokenizer import SHIPPED_VOCAB, load_tokenizer, lowercase
 from models.errors import DataError, ModelError
+from models.pool import read_pool as pool_paragraphs
 from models.readers import read_text
 from models.segment import clean
 
@@ -279,17 +280,10 @@ def _json_lines(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
 
 def read_pool(path: Path) -> list[Document]:
     """The pool's paragraphs grouped by ``doc_id``, in file order."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(
-            f"pool file {path} not found: set POLICYTAG_POOL_DIR to the folder that "
-            "holds pool.jsonl (default ../shared/pool)"
-        )
     docs: dict[str, Document] = {}
-    for number, record in _json_lines(path):
-        doc_id = str(record.get("doc_id") or f"line{number}")
-        doc = docs.setdefault(doc_id, Document(f"pool:{doc_id}", "pool", []))
-        doc.paragraphs.extend(_paragraphs(record["text"]))
+    for paragraph in pool_paragraphs(Path(path)).values():
+        doc = docs.setdefault(paragraph.doc_id, Document(f"pool:{paragraph.doc_id}", "pool", []))
+        doc.paragraphs.extend(_paragraphs(paragraph.text))
     return [d for d in docs.values() if d.paragraphs]
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from annotation.pool import read_pool, text_sha256
 from annotation.rounds import (
     RoundManifest,
     StandoffRecord,
@@ -18,6 +17,7 @@ from annotation.rounds import (
 )
 from models.errors import DataError
 from models.gold import load_gold
+from models.pool import read_pool, text_sha256
 from models.schema import Example, Span
 from tests.annotation.fakes import POOL_DIR, REPO
 

@@ -8,7 +8,6 @@ import pytest
 
 from annotation.convert import labels_to_result
 from annotation.label_config import build_label_config
-from annotation.pool import text_sha256
 from annotation.project import setup_project
 from annotation.pull import pull
 from annotation.push import push
@@ -17,6 +16,7 @@ from annotation.sampling import Strategy
 from annotation.sources import load_candidates
 from models.errors import PolicytagError
 from models.gold import load_gold
+from models.pool import text_sha256
 from models.schema import Span
 from tests.annotation.fakes import POOL_DIR, FakeLabelStudio, FakePredictor, make_settings
 
