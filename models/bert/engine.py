@@ -55,9 +55,10 @@ CONFIG_FILE = "config.json"
 DEFAULT_MAX_LENGTH = 256
 DEFAULT_STRIDE = 64
 DEFAULT_BATCH_SIZE = 16
-# Padded tokens per forward pass. On 2 CPU cores, batches past ~1k tokens spill the
-# caches and get slower per text (benchmarks/README.md: 10-20 % at 4k tokens).
-DEFAULT_MAX_BATCH_TOKENS = 1024
+# Padded tokens per forward pass. On 2 CPU cores bigger batches are slower per text
+# (they spill the caches): ~512 tokens was best, 2k-4k tokens 10-20 % slower
+# (benchmarks/README.md).
+DEFAULT_MAX_BATCH_TOKENS = 512
 AUTO = "auto"
 
 logger = logging.getLogger(__name__)

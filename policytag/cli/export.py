@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from models.bert.export import DEFAULT_MIN_AGREEMENT, DEFAULT_POOL_SAMPLE
 from policytag.cli.output import console, print_table
 from policytag.settings import Settings, get_settings
 
@@ -64,10 +65,10 @@ def export_command(
         typer.Option(
             min=0.0, max=1.0, help="Least share of label decisions and spans that must agree."
         ),
-    ] = 0.99,
+    ] = DEFAULT_MIN_AGREEMENT,
     pool_sample: Annotated[
         int, typer.Option(min=0, help="Pool paragraphs checked besides the seeds.")
-    ] = 200,
+    ] = DEFAULT_POOL_SAMPLE,
 ) -> None:
     """Write ONNX (fp32, int8) into the model directory; fail if it disagrees with torch."""
     result = export(

@@ -190,30 +190,19 @@ def test_export_int8_is_listed_when_it_agrees_or_fails_loudly(tiny_dir, gold, tm
         assert (TORCH_INT8 in runtimes) == (checks[TORCH_INT8].agreement.overall >= 0.99)
 
 
-def test_export_int8_recipes_keep_later_feed_forward_layers_first():
-    recipes = export_module.int8_recipes(4)
-    assert list(recipes) == [
-        "all-matmuls",
-        "fp32-ffn-output-last-half",
-        "fp32-ffn-output",
-        "fp32-ffn",
-    ]
+def test_export_int8_recipes_keep_more_of_the_feed_forward_block_in_fp32():
+    recipes = export_module.INT8_RECIPES
+    assert list(recipes) == ["all-matmuls", "fp32-ffn-output", "fp32-ffn"]
 
     def kept(recipe: str, name: str) -> bool:
         return any(re.search(p, name) for p in recipes[recipe])
 
-    ffn_out = "/model/bert/encoder/layer.{}/output/dense/MatMul"
+    down = "/model/bert/encoder/layer.3/output/dense/MatMul"
+    up = "/model/bert/encoder/layer.0/intermediate/dense/MatMul"
     attention_out = "/model/bert/encoder/layer.3/attention/output/dense/MatMul"
-    assert not any(kept("all-matmuls", ffn_out.format(i)) for i in range(4))
-    assert [kept("fp32-ffn-output-last-half", ffn_out.format(i)) for i in range(4)] == [
-        False,
-        False,
-        True,
-        True,
-    ]
-    assert all(kept("fp32-ffn-output", ffn_out.format(i)) for i in range(4))
-    assert kept("fp32-ffn", "/model/bert/encoder/layer.0/intermediate/dense/MatMul")
-    assert not any(kept(recipe, attention_out) for recipe in recipes)
+    assert [kept(r, down) for r in recipes] == [False, True, True]
+    assert [kept(r, up) for r in recipes] == [False, False, True]
+    assert not any(kept(r, attention_out) for r in recipes)
 
 
 def _quantiser_failing(times: int, bad_graph: Path, calls: list[tuple[str, ...]]):
@@ -245,7 +234,7 @@ def test_export_int8_falls_back_to_a_milder_recipe(
         export_module, "quantize_onnx", _quantiser_failing(1, unrelated_graph, calls)
     )
     result = export_model(directory, _texts(gold), int8=True)
-    recipes = export_module.int8_recipes(2)  # the tiny model has 2 layers
+    recipes = export_module.INT8_RECIPES
     first, second = list(recipes)[:2]
     assert calls == [recipes[first], recipes[second]]
     [int8_check] = [c for c in result.checks if c.runtime == ONNX_INT8]
@@ -266,7 +255,7 @@ def test_export_int8_fails_loudly_when_no_recipe_agrees(
     files_before = {p.name: p.read_bytes() for p in directory.iterdir()}
     with pytest.raises(ExportError) as error:
         export_model(directory, _texts(gold), int8=True)
-    recipes = export_module.int8_recipes(2)
+    recipes = export_module.INT8_RECIPES
     assert calls == list(recipes.values())
     last = list(recipes)[-1]
     assert f"onnx-int8 [{last}]" in str(error.value) and "--no-int8" in str(error.value)
