@@ -559,7 +559,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
     model = report["model"]
     ax.set_title(
         f"{report['batch_sweep']['texts']} pool paragraphs, {model['layers']}-layer "
-        f"hidden-{model['hidden']} BERT, {report['env']['threads']} threads"
+        f"hidden-{model['hidden']} BERT, {report['env']['threads']} thread(s)"
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
