@@ -140,7 +140,7 @@ LOG_EVERY = 50
 MIN_CUT = 8  # a paragraph is cut to fill a sequence only if this many tokens fit
 FIT_SKIP = 5  # first steps of a session, slow while buffers are allocated: not timed
 FIT_AFTER = 20  # steps of a session timed before the schedule is fitted to the budget
-FIT_WINDOW = 50  # recent steps whose mean duration predicts the rest
+FIT_WINDOW = 50  # recent steps timed; the slower of their mean and the session mean counts
 FIT_MARGIN = 0.9  # share of the time left that a fitted schedule plans to use
 FIT_SLACK = 0.05  # a fitted schedule grows back only by more than this share
 # Config fields that change nothing about the result, so a resumed run may differ.
@@ -970,6 +970,29 @@ def _batch_rows(step: int, count: int, batch: int, seed: int, stream: int) -> np
     return order[index * batch : (index + 1) * batch]
 
 
+class StepTimer:
+    """Step durations; the estimate is the slower of the recent and the session mean.
+
+    A burst of fast steps on a shared machine does not lengthen a fitted schedule
+    (only a sustained speed-up does), while a slowdown shortens it at once.
+    """
+
+    def __init__(self) -> None:
+        self.recent: collections.deque[float] = collections.deque(maxlen=FIT_WINDOW)
+        self.count = 0
+        self.total = 0.0
+
+    def add(self, seconds: float) -> None:
+        self.recent.append(seconds)
+        self.count += 1
+        self.total += seconds
+
+    def seconds_per_step(self) -> float:
+        if not self.count:
+            return 0.0
+        return max(sum(self.recent) / len(self.recent), self.total / self.count)
+
+
 def _train_step(
     model: BertForMaskedLM,
     optimizer: torch.optim.Optimizer,
@@ -1128,19 +1151,19 @@ def pretrain(
     reserve = 2 * eval_seconds + 5.0
     stopped = "finished"
     session_steps, session_tokens, session_started = 0, 0, time.monotonic()
-    durations: collections.deque[float] = collections.deque(maxlen=FIT_WINDOW)
+    timer = StepTimer()
     smooth = losses[-1] if losses else 0.0
     model.train()
     reporter.start(schedule.total, step)
     try:
         with _StopRequest() as stop_request:
             while step < schedule.total:
-                per_step = sum(durations) / len(durations) if durations else 0.0
+                per_step = timer.seconds_per_step()
                 time_left = budget - (time.monotonic() - started) - reserve
                 fit_now = (
                     fit_budget
                     and math.isfinite(budget)
-                    and len(durations) >= FIT_AFTER
+                    and timer.count >= FIT_AFTER
                     and session_steps % 10 == 0
                 )
                 if fit_now and schedule.fit(step, per_step, time_left):
@@ -1159,7 +1182,7 @@ def pretrain(
                 step += 1
                 session_steps += 1
                 if session_steps > FIT_SKIP:
-                    durations.append(time.monotonic() - step_started)
+                    timer.add(time.monotonic() - step_started)
                 losses.append(round(value, 5))
                 smooth = value if len(losses) == 1 else 0.95 * smooth + 0.05 * value
                 tokens_seen += count

@@ -22,6 +22,7 @@ from models.bert.pretrain import (
     MANIFEST,
     LinearSchedule,
     PretrainConfig,
+    StepTimer,
     WordCutter,
     build_tokenizer,
     build_vocab,
@@ -280,6 +281,14 @@ def test_schedule_fits_a_budget_and_survives_a_checkpoint():
     fresh = LinearSchedule(warmup=10, total=100)
     torch.optim.lr_scheduler.LambdaLR(optimizer, fresh).load_state_dict(saved)
     assert (fresh.total, fresh.requested) == (76, 100)
+
+    timer = StepTimer()  # a burst of fast steps does not hide a slow session
+    for seconds in [1.0] * 10 + [0.1] * 50:
+        timer.add(seconds)
+    assert timer.seconds_per_step() == pytest.approx(15.0 / 60)
+    for seconds in [2.0] * 50:
+        timer.add(seconds)
+    assert timer.seconds_per_step() == pytest.approx(2.0)
 
 
 def test_time_budget_and_ctrl_c_stop_gracefully_and_save(tmp_path, corpus):
