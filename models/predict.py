@@ -61,9 +61,9 @@ def _train_on_the_fly(model_type: str, settings: Settings, exclude: Collection[s
     gold = load_gold(settings.seeds_dir, settings.rounds_dir, settings.pool_file)
     held_out = [ex for ex in gold if ex.document not in set(exclude)]
     if held_out or model_type == "rules":
-        return train_model(model_type, held_out, settings.seed)
+        return train_model(model_type, held_out, settings.seed, settings)
     logger.warning("%s: the test data is all the gold; training on it (in-sample)", model_type)
-    model = train_model(model_type, gold, settings.seed)
+    model = train_model(model_type, gold, settings.seed, settings)
     model.version = f"{model.version}+in-sample"
     return model
 
