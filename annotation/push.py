@@ -8,7 +8,7 @@ by the sampler.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +18,11 @@ from annotation.project import require_project
 from annotation.rounds import round_hashes
 from annotation.sampling import DocumentCap, Strategy, select, uncertainty
 from annotation.sources import Candidate, load_candidates
+from models.errors import PolicytagError
 from models.gold import load_gold
 from models.pool import text_sha256
 from models.predict import Predictor, load_model
-from models.schema import Prediction
+from models.schema import ENTITY_TYPES, MEASURE_LABELS, Prediction
 from policytag.settings import Settings
 
 Progress = Callable[[str], None]
@@ -72,8 +73,15 @@ def push(
     predictor: Predictor | None = None,
     progress: Progress | None = None,
     max_per_doc: int | None = MAX_PER_DOCUMENT,
+    targets: Sequence[str] = (),
 ) -> PushResult:
     say = progress or (lambda _: None)
+    unknown = sorted(set(targets) - set(MEASURE_LABELS) - set(ENTITY_TYPES))
+    if unknown:
+        known = ", ".join([*MEASURE_LABELS, *ENTITY_TYPES])
+        raise PolicytagError(f"unknown target(s) {', '.join(unknown)}; known: {known}")
+    if strategy is Strategy.targeted and not targets:
+        raise PolicytagError("--strategy targeted needs at least one --target")
     project = require_project(client, settings)
     candidates = load_candidates(source, settings)
     say(f"{len(candidates)} candidate segments from {source}")
@@ -113,6 +121,7 @@ def push(
             known=known_texts,
             seed=settings.seed,
             cap=cap,
+            targets=targets,
         )
         predictions = [scored[i] for i in chosen]
     tasks = [

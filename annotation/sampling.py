@@ -14,7 +14,11 @@ span's score, so a span the model half-believes counts; models without span scor
 
 **Diverse** is greedy k-centre over character n-gram TF-IDF vectors: each pick is the
 candidate farthest (cosine) from everything already labelled or picked, ties broken
-by uncertainty. **Random** is a seeded shuffle.
+by uncertainty. **Random** is a seeded shuffle. **Targeted** serves rare classes
+that the other strategies rarely reach: it ranks segments by how strongly the model
+predicts any of the ``targets`` (measure labels by score, entity types by the number
+of predicted spans of that type), ties broken by uncertainty, so that annotators see
+likely positives — and correct the false ones, which teaches just as much.
 
 Every strategy skips near-duplicates of what is already labelled, already in the
 project, or already picked: character 4-gram shingles with Jaccard ≥ 0.7, or ≥ 0.9
@@ -44,6 +48,7 @@ class Strategy(StrEnum):
     uncertainty = "uncertainty"
     random = "random"
     diverse = "diverse"
+    targeted = "targeted"
 
 
 # ---------------------------------------------------------------------------
@@ -201,6 +206,23 @@ def by_uncertainty(
     return sorted(range(len(scored)), key=lambda i: (-scored[i].total, -scored[i].labels_mean, i))
 
 
+def by_target(
+    predictions: Sequence[Prediction],
+    thresholds: Mapping[MeasureLabel, float] | None,
+    targets: Sequence[str],
+) -> list[int]:
+    """Indices, strongest predicted target first; ties by uncertainty, then position."""
+    labels = [t for t in targets if t in MEASURE_LABELS]
+    entity_types = {t for t in targets if t not in MEASURE_LABELS}
+
+    def strength(p: Prediction) -> float:
+        label_score = max((p.scores.get(label, 0.0) for label in labels), default=0.0)
+        return label_score + sum(span.label in entity_types for span in p.entities)
+
+    keys = [(-strength(p), -uncertainty(p, thresholds).total) for p in predictions]
+    return sorted(range(len(keys)), key=lambda i: (*keys[i], i))
+
+
 def _diverse(
     texts: Sequence[str],
     n: int,
@@ -245,12 +267,14 @@ def select(
     known: Sequence[str] = (),
     seed: int = 13,
     cap: DocumentCap | None = None,
+    targets: Sequence[str] = (),
 ) -> list[int]:
     """Indices of up to ``n`` texts to label, in the order they were chosen.
 
     ``known`` are texts already labelled or already in the project: nothing close
-    to them is chosen. ``uncertainty`` needs ``predictions``; ``diverse`` uses them
-    to break ties when given. ``cap`` limits segments per document.
+    to them is chosen. ``uncertainty`` and ``targeted`` need ``predictions``
+    (``targeted`` also ``targets``: measure labels or entity types); ``diverse``
+    uses them to break ties when given. ``cap`` limits segments per document.
     """
     if n <= 0:
         return []
@@ -261,10 +285,14 @@ def select(
         return _take(order, texts, n, known, cap)
     if predictions is not None and len(predictions) != len(texts):
         raise ValueError(f"{len(predictions)} predictions for {len(texts)} texts")
+    if strategy in (Strategy.uncertainty, Strategy.targeted) and predictions is None:
+        raise ValueError(f"{strategy} sampling needs the model's predictions")
     if strategy is Strategy.uncertainty:
-        if predictions is None:
-            raise ValueError("uncertainty sampling needs the model's predictions")
         return _take(by_uncertainty(predictions, thresholds), texts, n, known, cap)
+    if strategy is Strategy.targeted:
+        if not targets:
+            raise ValueError("targeted sampling needs targets (measure labels or entity types)")
+        return _take(by_target(predictions, thresholds, targets), texts, n, known, cap)
     ties = (
         [uncertainty(p, thresholds).total for p in predictions]
         if predictions is not None

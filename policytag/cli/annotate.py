@@ -160,6 +160,14 @@ def push_command(
         int | None,
         typer.Option(help="At most this many segments per document in the project (all rounds)."),
     ] = MAX_PER_DOCUMENT,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            help="With --strategy targeted: a measure label or entity type to seek "
+            "(repeat for several), e.g. --target talent --target FUND.",
+        ),
+    ] = None,
 ) -> None:
     """Segment, score and import the most useful segments as pre-annotated tasks."""
     from annotation.push import push
@@ -173,6 +181,7 @@ def push_command(
         model,
         progress=console.print,
         max_per_doc=max_per_doc,
+        targets=target or [],
     )
     print(
         f"pushed {result.imported} task(s) to project {result.project_id} "

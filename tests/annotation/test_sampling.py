@@ -109,3 +109,25 @@ def test_sampling_document_cap_spreads_selection():
     chosen = select(texts, 10, Strategy.random, seed=3, cap=cap)
     picked = [documents[i] for i in chosen]
     assert picked.count("a") == 2 and picked.count("b") == 1 and picked.count("c") == 2
+
+
+def test_sampling_targeted_ranks_likely_positives_of_the_targets_first():
+    texts = ["一号文本内容很长很长", "二号完全不同的话", "三号又是另一段话语", "四号其他别的句子"]
+    predictions = [
+        _prediction(talent=0.2),
+        _prediction(compute=0.9),
+        _prediction(entity_score=0.9),  # one FUND span
+        _prediction(talent=0.6, security=0.99),
+    ]
+    assert select(texts, 2, Strategy.targeted, predictions, targets=["talent", "compute"]) == [
+        1,
+        3,
+    ]
+    assert select(texts, 1, Strategy.targeted, predictions, targets=["FUND"]) == [2]
+
+
+def test_sampling_targeted_needs_targets_and_predictions():
+    with pytest.raises(ValueError, match="targets"):
+        select(["甲乙丙丁"], 1, Strategy.targeted, [_prediction()])
+    with pytest.raises(ValueError, match="predictions"):
+        select(["甲乙丙丁"], 1, Strategy.targeted, targets=["talent"])

@@ -156,6 +156,35 @@ def test_push_user_files_travel_inline(client, settings, tmp_path):
     assert all("text" in line and "pool_id" not in line for line in lines)
 
 
+def test_push_targeted_refuses_unknown_or_missing_targets(client, settings):
+    with pytest.raises(PolicytagError, match=r"unknown target.*bogus"):
+        push(
+            client,
+            settings,
+            "pool",
+            3,
+            Strategy.targeted,
+            predictor=FakePredictor(),
+            targets=["bogus"],
+        )
+    with pytest.raises(PolicytagError, match="needs at least one --target"):
+        push(client, settings, "pool", 3, Strategy.targeted, predictor=FakePredictor())
+
+
+def test_push_targeted_imports_the_strongest_predictions_of_the_target(client, settings):
+    predictor = FakePredictor()
+    result = push(
+        client, settings, "pool", 3, Strategy.targeted, predictor=predictor, targets=["talent"]
+    )
+    candidates = {c.id: c.text for c in load_candidates("pool", settings)}
+    talent = [p.scores["talent"] for p in predictor.predict(list(candidates.values()))]
+    chosen = [
+        p.scores["talent"] for p in predictor.predict([candidates[i] for i in result.segment_ids])
+    ]
+    assert result.imported == 3
+    assert min(chosen) >= sorted(talent, reverse=True)[len(chosen) + 2]
+
+
 def test_push_refuses_a_jsonl_source(settings):
     with pytest.raises(PolicytagError, match="--source pool"):
         load_candidates(str(POOL_DIR / "pool.jsonl"), settings)
