@@ -43,7 +43,7 @@ import numpy as np
 import torch
 from bench_common import environment, read_pool, resolve_model
 
-from models.bert.encoding import encode, stitch
+from models.bert.encoding import Window, encode, stitch
 from models.bert.engine import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_BATCH_TOKENS,
@@ -53,6 +53,7 @@ from models.bert.engine import (
 )
 from models.bert.export import Agreement, agreement, export_model
 from models.bert.model import JointBertModel
+from models.bert.rule_features import RuleView, rule_inputs, rule_views
 from models.bert.runtime import ONNX, ONNX_INT8, TORCH, TORCH_INT8, candidates
 from models.bert.tokenizer import load_tokenizer
 from models.examples import load_examples
@@ -85,16 +86,24 @@ class NaivePredictor:
         self.stride = int(manifest.get("stride", 64))
         self.pad_id = self.tokenizer.pad_token_id or 0
 
-    def _forward(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    def _forward(self, window: Window, view: RuleView | None) -> tuple[np.ndarray, np.ndarray]:
+        ids = window.input_ids
         input_ids = torch.full((1, self.max_length), self.pad_id, dtype=torch.long)
         attention = torch.zeros((1, self.max_length), dtype=torch.long)
         input_ids[0, : len(ids)] = torch.tensor(ids)
         attention[0, : len(ids)] = 1
+        extra = {}
+        if view is not None:  # the hybrid model also reads the rules' features
+            extra = {
+                name: torch.from_numpy(array)
+                for name, array in rule_inputs([view], [window], self.max_length).items()
+            }
         with torch.no_grad():
             out = self.model(
                 input_ids=input_ids,
                 attention_mask=attention,
                 token_type_ids=torch.zeros_like(input_ids),
+                **extra,
             )
         return out.label_logits[0].numpy(), out.tag_logits[0].numpy()
 
@@ -102,7 +111,8 @@ class NaivePredictor:
         predictions = []
         for text in texts:
             windows = encode(text, self.tokenizer, self.max_length, self.stride)
-            outputs = [self._forward(window.input_ids) for window in windows]
+            view = rule_views([text])[0] if self.model.config.rule_features else None
+            outputs = [self._forward(window, view) for window in windows]
             result = (
                 stitch(windows, [o[0] for o in outputs], [o[1] for o in outputs])
                 if windows

@@ -21,11 +21,14 @@ from models.thresholds import cross_fitted
 from models.training import train_model
 from policytag.settings import Settings
 
-# Types that do not tune their own thresholds get cross-fitted ones, and those
-# that fine-tune a network per fold share folds once documents outnumber them.
+# Types that do not tune their own thresholds get cross-fitted ones; bert, which
+# fine-tunes a network per fold, uses ``Settings.bert_folds`` folds.
 CROSS_FITTED_TYPES = ("bert",)
-MAX_FOLDS = {"bert": 5}
 DEFAULT_MAX_FOLDS = 10
+
+
+def max_folds(model_type: str, settings: Settings) -> int:
+    return settings.bert_folds if model_type == "bert" else DEFAULT_MAX_FOLDS
 
 
 @dataclass
@@ -136,6 +139,6 @@ def cross_validate(
         settings.seed,
         progress,
         settings,
-        MAX_FOLDS.get(model_type, DEFAULT_MAX_FOLDS),
+        max_folds(model_type, settings),
     )
     return _cross_fitted(cv) if model_type in CROSS_FITTED_TYPES else cv

@@ -34,8 +34,12 @@ class Predictor(Protocol):
     def predict(self, texts: list[str]) -> list[Prediction]: ...
 
 
-def load_model_dir(directory: Path) -> Predictor:
-    """Load a saved model directory by the type its manifest names."""
+def load_model_dir(directory: Path, num_threads: int | None = None) -> Predictor:
+    """Load a saved model directory by the type its manifest names.
+
+    ``num_threads`` (``Settings.torch_threads``) bounds a BERT's torch or
+    onnxruntime threads; None uses every core.
+    """
     model_type = read_manifest(directory)["type"]
     if model_type == "tfidf":
         from models.tfidf import TfidfPredictor
@@ -44,7 +48,7 @@ def load_model_dir(directory: Path) -> Predictor:
     if model_type == "bert":
         from models.bert.engine import BertPredictor
 
-        return BertPredictor.load(Path(directory))
+        return BertPredictor.load(Path(directory), num_threads=num_threads)
     raise ModelError(f"{directory}: unknown model type {model_type!r} in its manifest")
 
 
@@ -82,12 +86,12 @@ def load_model(
     from models.registry import ModelStore
 
     if Path(name_or_dir).is_dir():
-        return load_model_dir(Path(name_or_dir))
+        return load_model_dir(Path(name_or_dir), settings.torch_threads)
     if name_or_dir == "rules":
         return _train_on_the_fly("rules", settings, exclude_documents)
     stored = ModelStore(settings.store_dir).resolve(name_or_dir)
     if stored is not None:
-        return load_model_dir(stored)
+        return load_model_dir(stored, settings.torch_threads)
     if name_or_dir == "tfidf":
         return _train_on_the_fly("tfidf", settings, exclude_documents)
     raise ModelError(

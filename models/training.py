@@ -31,16 +31,33 @@ def _train_tfidf(examples: list[Example], seed: int, settings: Settings) -> Pred
     return train_tfidf(examples, seed=seed)
 
 
-def _report_epochs(update) -> None:
-    """Log each finished epoch, so long fine-tuning runs show where they are."""
-    if update.step == update.steps:
-        logger.info(
-            "bert %s: epoch %d/%d, loss %.4f",
-            update.stage,
-            update.epoch,
-            update.epochs,
-            update.loss,
-        )
+class _BertProgress:
+    """A progress bar over one fine-tuning run's steps, and a log line per epoch."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar = None
+
+    def __call__(self, update) -> None:
+        from tqdm.auto import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(
+                total=update.steps * update.epochs, desc=f"bert {self.label}", unit="step"
+            )
+        self.bar.update(1)
+        self.bar.set_postfix(epoch=f"{update.epoch}/{update.epochs}", loss=f"{update.loss:.3f}")
+        if update.step == update.steps:
+            logger.info(
+                "bert %s: epoch %d/%d, loss %.4f",
+                self.label,
+                update.epoch,
+                update.epochs,
+                update.loss,
+            )
+            if update.epoch == update.epochs:
+                self.bar.close()
+                self.bar = None
 
 
 def fit_bert(examples: list[Example], seed: int, settings: Settings, out_dir: Path) -> None:
@@ -57,14 +74,20 @@ def fit_bert(examples: list[Example], seed: int, settings: Settings, out_dir: Pa
         base,
         out_dir,
         epochs=settings.bert_epochs,
+        batch_size=settings.bert_batch_size,
+        lr=settings.bert_learning_rate,
+        head_lr=settings.bert_head_learning_rate,
         max_length=settings.bert_max_length,
         stride=settings.bert_max_length // 4,
+        rule_features=settings.bert_rule_features,
+        entity_tag_weight=settings.bert_entity_tag_weight,
+        freeze_layers=settings.bert_freeze_layers,
         seed=seed,
         calibrate=False,
         dev_fraction=0.0,
         patience=None,
         local_files_only=Path(base).is_dir(),
-        progress=_report_epochs,
+        progress=_BertProgress(f"{len(examples)} segments"),
     )
 
 

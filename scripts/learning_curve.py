@@ -6,7 +6,12 @@ plus the rounds annotated so far, minus the test fold's documents, and scored on
 that fold; folds are pooled. The "seeds" stage is therefore the honest estimate of
 a model trained on Pudong's five replies alone, judged on everyone else's text.
 
-    .venv/bin/python scripts/learning_curve.py [--models rules tfidf] [--json OUT]
+    .venv/bin/python scripts/learning_curve.py [--models rules tfidf bert] [--json OUT]
+        [--stages seeds +round-002 ...] [--append]
+
+bert trains with the product's settings (``POLICYTAG_BERT_*``), one model per fold
+and stage, so it is the slow one: ``--stages`` picks some stages and ``--append``
+adds the rows to an existing JSON instead of replacing it.
 
 Writes JSON and prints a markdown table (paste it into annotation/ROUNDS.md).
 """
@@ -34,6 +39,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["rules", "tfidf"])
     parser.add_argument("--json", type=Path, default=Path("annotation/learning_curve.json"))
+    parser.add_argument("--stages", nargs="+", help="Only these stages (default: all).")
+    parser.add_argument("--append", action="store_true", help="Keep the JSON's other rows.")
     args = parser.parse_args()
     settings = get_settings()
     seeds = load_examples(settings.gold_file)
@@ -46,7 +53,14 @@ def main() -> None:
     stages = [("seeds", seeds)]
     for name, examples in rounds:
         stages.append((f"+{name}", stages[-1][1] + examples))
+    if args.stages:
+        unknown = set(args.stages) - {name for name, _ in stages}
+        if unknown:
+            parser.error(f"unknown stage(s) {sorted(unknown)}; known: {[n for n, _ in stages]}")
+        stages = [(name, examples) for name, examples in stages if name in args.stages]
     results = []
+    if args.append and args.json.is_file():
+        results = json.loads(args.json.read_text(encoding="utf-8"))
     for model_type in args.models:
         for stage, available in stages:
             started = time.perf_counter()
@@ -76,8 +90,12 @@ def main() -> None:
                 "entity_f1": round(report.entities.f1, 4),
                 "seconds": round(time.perf_counter() - started, 1),
             }
-            results.append(row)
+            results = [r for r in results if (r["model"], r["stage"]) != (model_type, stage)] + [
+                row
+            ]
             print(json.dumps(row, ensure_ascii=False), flush=True)
+    order = {"rules": 0, "tfidf": 1, "bert": 2}
+    results.sort(key=lambda r: (order.get(r["model"], 9), r["model"], r["train_segments"]))
     atomic.write_text(args.json, json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     print("\n| model | trained on | train segments | micro-F1 | macro-F1 | entity F1 |")
     print("|---|---|---|---|---|---|")

@@ -31,8 +31,10 @@ from transformers import BertConfig, PreTrainedTokenizerFast
 from models import atomic
 from models.bert.encoding import Stitched, Window, encode_many, stitch, tags_to_spans
 from models.bert.model import JointBertModel
+from models.bert.rule_features import RuleView, rule_inputs, rule_views
 from models.bert.runtime import (
     ONNX_RUNTIMES,
+    RULE_INPUT_NAMES,
     RUNTIMES,
     TORCH,
     TORCH_INT8,
@@ -150,8 +152,18 @@ class BertPredictor:
             batches.append([i])
         return batches
 
-    def _run(self, windows: list[Window]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Label and tag logits per window, in the windows' order."""
+    @property
+    def reads_rules(self) -> bool:
+        """Whether the network is the hybrid that also takes the rules' features."""
+        return RULE_INPUT_NAMES[0] in self.runtime.input_names
+
+    def _run(
+        self, windows: list[Window], views: list[RuleView] | None = None
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Label and tag logits per window, in the windows' order.
+
+        ``views[i]`` is the rules' view of the text of ``windows[i]``, for a hybrid model.
+        """
         label_out: list[np.ndarray] = [np.empty(0)] * len(windows)
         tag_out: list[np.ndarray] = [np.empty(0)] * len(windows)
         pad_id = self.tokenizer.pad_token_id or 0
@@ -163,7 +175,10 @@ class BertPredictor:
                 ids = windows[i].input_ids
                 input_ids[row, : len(ids)] = ids
                 attention[row, : len(ids)] = 1
-            labels, tags = self.runtime(input_ids, attention)
+            feeds = {"input_ids": input_ids, "attention_mask": attention}
+            if views is not None:
+                feeds |= rule_inputs([views[i] for i in batch], [windows[i] for i in batch], width)
+            labels, tags = self.runtime(feeds)
             for row, i in enumerate(batch):
                 label_out[i] = labels[row]
                 tag_out[i] = tags[row, : len(windows[i])]
@@ -178,7 +193,13 @@ class BertPredictor:
             self.stride,
         )
         flat = [window for windows in per_text for window in windows]
-        label_logits, tag_logits = self._run(flat)
+        views = None
+        if self.reads_rules:
+            per_view = rule_views(texts)
+            views = [
+                view for view, windows in zip(per_view, per_text, strict=True) for _ in windows
+            ]
+        label_logits, tag_logits = self._run(flat, views)
         results: list[Stitched | None] = []
         position = 0
         for windows in per_text:

@@ -46,6 +46,7 @@ from models.bert.runtime import (
     ONNX,
     ONNX_INT8,
     OUTPUT_NAMES,
+    RULE_INPUT_NAMES,
     TORCH,
     TORCH_INT8,
     OnnxRuntime,
@@ -53,6 +54,7 @@ from models.bert.runtime import (
     TorchRuntime,
     candidates,
     import_onnxruntime,
+    input_names,
     quantize_torch,
 )
 from models.errors import ModelError
@@ -78,7 +80,8 @@ class ExportError(ModelError):
 
 
 class OnnxJointBert(nn.Module):
-    """The joint network as ONNX sees it: two int64 inputs, two logits outputs.
+    """The joint network as ONNX sees it: int64 ids and mask (plus the hybrid's rule
+    features), two logits outputs.
 
     ``token_type_ids`` are all zero in policytag (one segment per window), so the
     wrapper makes them inside the graph rather than asking callers for them.
@@ -89,12 +92,13 @@ class OnnxJointBert(nn.Module):
         self.model = model
 
     def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, *rule_inputs: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         output = self.model(
             input_ids=input_ids,
             attention_mask=attention_mask,
             token_type_ids=torch.zeros_like(input_ids),
+            **dict(zip(RULE_INPUT_NAMES, rule_inputs, strict=False)),
         )
         return output.label_logits, output.tag_logits
 
@@ -113,18 +117,23 @@ def export_onnx(
     wrapper = OnnxJointBert(model).eval()
     input_ids = torch.tensor([[101, 1920, 2110, 3300, 102], [101, 2769, 102, 0, 0]])
     attention_mask = (input_ids != 0).long()
+    names = input_names(bool(getattr(model.config, "rule_features", False)))
+    examples = [input_ids, attention_mask]
+    if len(names) > len(INPUT_NAMES):
+        n_labels = len(model.config.measure_labels)
+        examples += [torch.full((2, n_labels), 0.5), torch.zeros_like(input_ids)]
     dynamic = {0: "batch", 1: "sequence"}
+    axes = {name: dynamic for name in names} | {"rule_scores": {0: "batch"}}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             wrapper,
-            (input_ids, attention_mask),
+            tuple(examples),
             str(path),
-            input_names=list(INPUT_NAMES),
+            input_names=list(names),
             output_names=list(OUTPUT_NAMES),
             dynamic_axes={
-                "input_ids": dynamic,
-                "attention_mask": dynamic,
+                **{name: axes[name] for name in names},
                 "label_logits": {0: "batch"},
                 "tag_logits": dynamic,
             },

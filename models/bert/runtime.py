@@ -15,6 +15,7 @@ Runtimes, by name:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -36,17 +37,27 @@ ONNX_RUNTIMES = (ONNX, ONNX_INT8)
 # Fastest first on a CPU, when the manifest records no measured figures.
 PREFERENCE = (ONNX_INT8, ONNX, TORCH_INT8, TORCH)
 INPUT_NAMES = ("input_ids", "attention_mask")
+# The hybrid model's extra inputs (models.bert.rule_features): float32 batch × labels,
+# int64 batch × width.
+RULE_INPUT_NAMES = ("rule_scores", "rule_tags")
 OUTPUT_NAMES = ("label_logits", "tag_logits")
 
 
+def input_names(rule_features: bool) -> tuple[str, ...]:
+    return INPUT_NAMES + RULE_INPUT_NAMES if rule_features else INPUT_NAMES
+
+
 class Runtime(Protocol):
-    """One padded batch in (int64, batch × width), label and tag logits out (float32)."""
+    """One padded batch in (``input_names`` → array), label and tag logits out (float32).
+
+    ``input_ids`` and ``attention_mask`` are int64, batch × width; a hybrid model
+    also takes ``RULE_INPUT_NAMES``.
+    """
 
     name: str
+    input_names: tuple[str, ...]
 
-    def __call__(
-        self, input_ids: np.ndarray, attention_mask: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]: ...
+    def __call__(self, feeds: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 class TorchRuntime:
@@ -55,17 +66,13 @@ class TorchRuntime:
     def __init__(self, model: nn.Module, name: str = TORCH) -> None:
         self.model = model.eval()
         self.name = name
+        config = getattr(model, "config", None)
+        self.input_names = input_names(bool(getattr(config, "rule_features", False)))
 
-    def __call__(
-        self, input_ids: np.ndarray, attention_mask: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        ids = torch.from_numpy(input_ids)
+    def __call__(self, feeds: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        tensors = {name: torch.from_numpy(feeds[name]) for name in self.input_names}
         with torch.inference_mode():
-            output = self.model(
-                input_ids=ids,
-                attention_mask=torch.from_numpy(attention_mask),
-                token_type_ids=torch.zeros_like(ids),
-            )
+            output = self.model(**tensors, token_type_ids=torch.zeros_like(tensors["input_ids"]))
         return output.label_logits.float().numpy(), output.tag_logits.float().numpy()
 
 
@@ -121,21 +128,21 @@ class OnnxRuntime:
             raise ModelError(
                 f"{path}: onnxruntime cannot load it ({exc.__class__.__name__}: {first_line})"
             ) from exc
-        inputs = [i.name for i in self.session.get_inputs()]
+        inputs = tuple(i.name for i in self.session.get_inputs())
         outputs = [o.name for o in self.session.get_outputs()]
-        if inputs != list(INPUT_NAMES) or outputs != list(OUTPUT_NAMES):
+        if inputs not in (input_names(False), input_names(True)) or outputs != list(OUTPUT_NAMES):
             raise ModelError(
-                f"{path}: expected inputs {list(INPUT_NAMES)} and outputs {list(OUTPUT_NAMES)}, "
-                f"found {inputs} and {outputs}; run `policytag export` again"
+                f"{path}: expected inputs {list(INPUT_NAMES)} (and {list(RULE_INPUT_NAMES)} "
+                f"for a hybrid model) and outputs {list(OUTPUT_NAMES)}, found {list(inputs)} "
+                f"and {outputs}; run `policytag export` again"
             )
+        self.input_names = inputs
         self.name = name
         self.path = path
 
-    def __call__(
-        self, input_ids: np.ndarray, attention_mask: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, feeds: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         labels, tags = self.session.run(
-            list(OUTPUT_NAMES), {"input_ids": input_ids, "attention_mask": attention_mask}
+            list(OUTPUT_NAMES), {name: feeds[name] for name in self.input_names}
         )
         return labels, tags
 

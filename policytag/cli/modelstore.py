@@ -26,7 +26,7 @@ def _store() -> ModelStore:
 def train_command(
     model_type: Annotated[
         str, typer.Option("--type", "-t", help=f"Model type: {', '.join(STORABLE_TYPES)}.")
-    ] = "tfidf",
+    ] = "bert",
     promote: Annotated[bool, typer.Option(help="Promote to current if not worse than it.")] = True,
     force: Annotated[
         bool, typer.Option(help="Promote even if worse than the current model.")

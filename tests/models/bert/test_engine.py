@@ -15,8 +15,9 @@ from models.bert.engine import WEIGHTS_FILE, BertPredictor, save_model_dir
 from models.bert.model import JointOutput
 from models.bert.tags import TAG_IDS, TAGS
 from models.errors import ModelError
-from models.predict import MANIFEST_FILE, Predictor, load_model_dir
+from models.predict import MANIFEST_FILE, Predictor, load_model, load_model_dir
 from models.schema import ENTITY_TYPES, MEASURE_LABELS, check_spans
+from policytag.settings import Settings
 from tests.models.bert.tiny import MAX_POSITIONS, save_tiny, tiny_model
 
 FILLER = "我们持续推动人工智能产业发展，"
@@ -240,3 +241,14 @@ def test_engine_max_length_beyond_positions_is_a_model_error(tiny_dir, tmp_path)
     manifest["max_length"] = MAX_POSITIONS * 2
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
     assert "positions" in _load_error(directory)
+
+
+def test_engine_load_model_passes_the_thread_setting(tiny_dir: Path, tmp_path: Path):
+    before = torch.get_num_threads()
+    try:
+        settings = Settings(data_dir=tmp_path, torch_threads=1)
+        predictor = load_model(str(tiny_dir), settings)
+        assert isinstance(predictor, BertPredictor)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from models.bert.engine import BertPredictor
 from models.bert.tokenizer import SHIPPED_VOCAB
@@ -139,3 +140,33 @@ def test_train_max_length_beyond_base_positions_is_a_model_error(tiny_base, tmp_
 def test_train_missing_local_base_says_no_such_directory(tmp_path: Path):
     with pytest.raises(ModelError, match="no such directory"):
         fine_tune(_examples(), tmp_path / "no-base", tmp_path / "model", **FAST)
+
+
+def test_train_freeze_layers_keeps_embeddings_and_lower_layers(tiny_base: Path, tmp_path: Path):
+    from transformers import BertForMaskedLM
+
+    fine_tune(
+        _examples(),
+        tiny_base,
+        tmp_path / "model",
+        epochs=2,
+        calibrate=False,
+        dev_fraction=0.0,
+        patience=None,
+        freeze_layers=1,
+        head_lr=1e-2,
+        **FAST,
+    )
+    base = BertForMaskedLM.from_pretrained(tiny_base).bert
+    tuned = load_model_dir(tmp_path / "model").runtime.model.bert
+    embeddings = "embeddings.word_embeddings.weight"
+    lower, upper = "encoder.layer.0.output.dense.weight", "encoder.layer.1.output.dense.weight"
+    base_state, tuned_state = base.state_dict(), tuned.state_dict()
+    assert torch.equal(base_state[embeddings], tuned_state[embeddings])
+    assert torch.equal(base_state[lower], tuned_state[lower])
+    assert not torch.equal(base_state[upper], tuned_state[upper])
+
+
+def test_train_cannot_freeze_more_layers_than_the_base_has(tiny_base: Path, tmp_path: Path):
+    with pytest.raises(ModelError, match="cannot freeze 3 layers: the base has 2"):
+        fine_tune(_examples(), tiny_base, tmp_path / "model", freeze_layers=3, **FAST)
