@@ -22,6 +22,9 @@ if ! has_bert; then
     fi
     echo "==> no BERT in the store: fine-tuning one (policytag train --type bert)"
     $PT train --type bert
+    echo "==> exporting it to ONNX (fp32 + int8, checked against torch)"
+    $PT export bert || $PT export bert --no-int8 \
+        || echo "export failed: the model runs on torch (see the message above)"
 fi
 $PT models list
 $PT tag seeds/*.txt --model bert --out .policytag/seeds-tagged.jsonl --report .policytag/seeds-report.html

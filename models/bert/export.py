@@ -12,7 +12,8 @@ The steps:
    more of the feed-forward blocks in fp32, until one agrees.
 3. **agree** — every variant predicts the seeds and a pool sample through the same
    engine as the fp32 torch model; it must match at least ``min_agreement`` of the
-   label decisions and of the entity spans. The torch int8 fallback is checked too.
+   label decisions and of the entity spans (int8 variants ``INT8_MARGIN`` more, so
+   they keep the bar on texts outside the check). The torch int8 fallback is checked too.
 4. **commit** — the files are written under temp names in the model directory and
    renamed into ``onnx/``; then the manifest (``runtimes`` and the ``export``
    block with agreement and measured texts per second) is replaced atomically.
@@ -70,6 +71,10 @@ OPSET = 17
 SPEED_TEXTS = 64
 SPEED_ROUNDS = 3
 DEFAULT_MIN_AGREEMENT = 0.99
+# Int8 variants must beat the bar by this much on the check texts: their rounding
+# differs text by text, and on other texts (the benchmark's mixes) the 3-epoch model's
+# int8 agreement fell from 0.9915 at export to 0.989.
+INT8_MARGIN = 0.005
 DEFAULT_POOL_SAMPLE = 400
 
 logger = logging.getLogger(__name__)
@@ -406,6 +411,7 @@ def export_model(
         say(f"checking {ONNX}")
         fp32 = _sibling(reference_model, OnnxRuntime(staged[ONNX], ONNX, num_threads))
         checks.append(_check(ONNX, fp32, reference, texts, min_agreement))
+        int8_bar = min(1.0, min_agreement + INT8_MARGIN) if min_agreement > 0 else 0.0
         if int8:
             staged[ONNX_INT8] = tmp / Path(FILES[ONNX_INT8]).name
             for recipe, keep_fp32 in INT8_RECIPES.items():
@@ -417,7 +423,7 @@ def export_model(
                     _sibling(reference_model, int8_model),
                     reference,
                     texts,
-                    min_agreement,
+                    int8_bar,
                 )
                 check.recipe = recipe
                 if check.passed:
@@ -426,13 +432,14 @@ def export_model(
             checks.append(check)
             say(f"checking {TORCH_INT8}")
             quantized = _sibling(reference_model, TorchRuntime(quantize_torch(network), TORCH_INT8))
-            checks.append(_check(TORCH_INT8, quantized, reference, texts, min_agreement))
+            checks.append(_check(TORCH_INT8, quantized, reference, texts, int8_bar))
         failed = [c for c in checks if c.runtime in staged and not c.passed]
         if failed:
             hint = " (try --no-int8)" if all(c.runtime == ONNX_INT8 for c in failed) else ""
             raise ExportError(
                 f"{model_dir}: export disagrees with the fp32 torch model on more than "
-                f"{1 - min_agreement:.1%} of decisions over {len(texts)} texts: "
+                f"{1 - min_agreement:.1%} of decisions ({1 - int8_bar:.1%} for int8) over "
+                f"{len(texts)} texts: "
                 + "; ".join(_describe(c) for c in failed)
                 + f"; nothing was written{hint}"
             )
@@ -456,6 +463,7 @@ def export_model(
             "files": {name: FILES[name] for name in staged},
             "int8_recipe": next((c.recipe for c in checks if c.recipe), None),
             "min_agreement": min_agreement,
+            "min_agreement_int8": int8_bar,
             "agreement_texts": len(texts),
             "agreement": {c.runtime: c.agreement.to_dict() for c in checks},
             "texts_per_second": {
