@@ -17,7 +17,7 @@ from models.bert.runtime import ONNX, RULE_INPUT_NAMES, TORCH
 from models.bert.tags import TAG_IDS, TAGS
 from models.bert.train import fine_tune
 from models.schema import MEASURE_LABELS
-from tests.models.bert.test_train import FAST, _examples
+from tests.models.bert.test_train import FAST, FIXED_EPOCHS, _examples
 from tests.models.bert.tiny import tiny_config
 
 TEXT = "落实《上海市促进人工智能产业发展条例》，加强数据安全评估。"
@@ -105,11 +105,9 @@ def hybrid_dir(tiny_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
         tiny_base,
         out,
         epochs=2,
-        calibrate=False,
-        dev_fraction=0.0,
-        patience=None,
         rule_features=True,
         entity_tag_weight=3.0,
+        **FIXED_EPOCHS,
         **FAST,
     )
     return out

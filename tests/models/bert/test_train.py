@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from transformers import BertForMaskedLM
 
 from models.bert.engine import BertPredictor
 from models.bert.tokenizer import SHIPPED_VOCAB
@@ -42,6 +43,8 @@ def _examples(n_documents: int = 4) -> list[Example]:
 
 
 FAST = {"batch_size": 4, "lr": 2e-3, "max_length": 64, "stride": 16, "seed": 7}
+# Exactly ``epochs`` epochs on everything: no dev split, early stopping or fold models.
+FIXED_EPOCHS = {"calibrate": False, "dev_fraction": 0.0, "patience": None}
 
 
 def test_train_fine_tune_lowers_loss_and_writes_a_loadable_dir(tiny_base: Path, tmp_path: Path):
@@ -143,22 +146,19 @@ def test_train_missing_local_base_says_no_such_directory(tmp_path: Path):
 
 
 def test_train_freeze_layers_keeps_embeddings_and_lower_layers(tiny_base: Path, tmp_path: Path):
-    from transformers import BertForMaskedLM
-
+    model_dir = tmp_path / "model"
     fine_tune(
         _examples(),
         tiny_base,
-        tmp_path / "model",
+        model_dir,
         epochs=2,
-        calibrate=False,
-        dev_fraction=0.0,
-        patience=None,
         freeze_layers=1,
         head_lr=1e-2,
+        **FIXED_EPOCHS,
         **FAST,
     )
     base = BertForMaskedLM.from_pretrained(tiny_base).bert
-    tuned = load_model_dir(tmp_path / "model").runtime.model.bert
+    tuned = load_model_dir(model_dir).runtime.model.bert
     embeddings = "embeddings.word_embeddings.weight"
     lower, upper = "encoder.layer.0.output.dense.weight", "encoder.layer.1.output.dense.weight"
     base_state, tuned_state = base.state_dict(), tuned.state_dict()
