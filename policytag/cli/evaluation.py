@@ -152,7 +152,10 @@ def eval_command(
     model_type: Annotated[
         list[str] | None,
         typer.Option(
-            "--model-type", "-t", help="Model types for --cv; repeatable (default: rules, tfidf)."
+            "--model-type",
+            "-t",
+            help="Model types for --cv (rules, tfidf, bert); repeatable. The baselines join "
+            "unless --no-baselines.",
         ),
     ] = None,
     baselines: Annotated[
@@ -176,7 +179,10 @@ def eval_command(
     if cv is None and data is None:
         raise typer.BadParameter("give --data FILE.jsonl or --cv lodo")
     if cv is not None:
-        run_cross_validation(model_type or list(BASELINES), json_out, errors_out, report_dir)
+        types = list(dict.fromkeys((model_type or []) + (list(BASELINES) if baselines else [])))
+        if not types:
+            raise typer.BadParameter("name a --model-type, or keep --baselines")
+        run_cross_validation(types, json_out, errors_out, report_dir)
     else:
         run_data_eval(data, model or [], baselines, json_out, errors_out, report_dir)
 

@@ -117,3 +117,13 @@ def test_cli_models_list_and_unknown_model(tmp_path):
     )
     assert result.returncode == 2
     assert "no model 'no-such-model'" in result.stderr
+
+
+def test_cli_eval_cv_scores_the_named_type_and_needs_one(tmp_path):
+    out = tmp_path / "cv.json"
+    result = run_cli("eval", "--cv", "lodo", "-t", "rules", "--no-baselines", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["model_version"].startswith("rules") and report["n"] > 80
+    nothing = run_cli("eval", "--cv", "lodo", "--no-baselines")
+    assert nothing.returncode != 0 and "--model-type" in nothing.stderr
