@@ -82,6 +82,7 @@ class NaivePredictor:
         self.model = JointBertModel.from_pretrained(model_dir).eval()
         self.tokenizer = load_tokenizer(model_dir)
         self.thresholds = manifest["thresholds"]
+        self.span_threshold = float(manifest.get("span_threshold") or 0.0)
         self.max_length = int(manifest["max_length"])
         self.stride = int(manifest.get("stride", 64))
         self.pad_id = self.tokenizer.pad_token_id or 0
@@ -118,7 +119,7 @@ class NaivePredictor:
                 if windows
                 else None
             )
-            predictions.append(decode(text, result, self.thresholds))
+            predictions.append(decode(text, result, self.thresholds, self.span_threshold))
         return predictions
 
 

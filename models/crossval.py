@@ -17,7 +17,7 @@ import numpy as np
 
 from models.evaluate import CrossValidationReport, evaluate_folds
 from models.schema import MEASURE_LABELS, Example, MeasureLabel, Prediction
-from models.thresholds import cross_fitted
+from models.thresholds import cross_fitted, cross_fitted_spans
 from models.training import train_model
 from policytag.settings import Settings
 
@@ -40,6 +40,7 @@ class CrossValidation:
     raw: list[Prediction]  # with every label's score, for threshold tuning
     fold_of: list[int]  # fold index of each gold example
     thresholds: dict[MeasureLabel, float] | None = None  # tuned on all folds, if cross-fitted
+    span_threshold: float | None = None  # least span score kept, likewise
 
 
 def folds_by_document(
@@ -99,7 +100,7 @@ def leave_one_document_out(
 
 
 def _cross_fitted(cv: CrossValidation) -> CrossValidation:
-    """Re-decide out-of-fold labels with thresholds tuned on the other folds."""
+    """Re-decide out-of-fold labels, and cut spans, with thresholds tuned on the other folds."""
     targets = np.array(
         [[label in ex.labels for label in MEASURE_LABELS] for ex in cv.gold], dtype=int
     )
@@ -115,6 +116,7 @@ def _cross_fitted(cv: CrossValidation) -> CrossValidation:
         )
         for ex, p, row in zip(cv.gold, cv.raw, decided, strict=True)
     ]
+    predicted, span_threshold = cross_fitted_spans(cv.gold, predicted, cv.fold_of)
     pairs = [
         (
             [g for g, f in zip(cv.gold, fold_of, strict=True) if f == k],
@@ -123,7 +125,13 @@ def _cross_fitted(cv: CrossValidation) -> CrossValidation:
         for k in range(len(cv.fold_names))
     ]
     report = evaluate_folds(pairs, cv.report.pooled.model_version)
-    return replace(cv, report=report, predictions=predicted, thresholds=thresholds)
+    return replace(
+        cv,
+        report=report,
+        predictions=predicted,
+        thresholds=thresholds,
+        span_threshold=span_threshold,
+    )
 
 
 def cross_validate(

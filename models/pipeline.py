@@ -57,6 +57,7 @@ def _fit_and_save(
     settings: Settings,
     out_dir: Path,
     thresholds: dict[MeasureLabel, float] | None,
+    span_threshold: float | None,
 ) -> None:
     if model_type == "tfidf":
         from models.tfidf import train_tfidf
@@ -65,7 +66,11 @@ def _fit_and_save(
     elif model_type == "bert":
         fit_bert(examples, settings.seed, settings, out_dir)
         manifest = read_manifest(out_dir)
-        manifest.update(thresholds=thresholds, calibrated="cross-validated out-of-fold scores")
+        manifest.update(
+            thresholds=thresholds,
+            span_threshold=span_threshold or 0.0,
+            calibrated="cross-validated out-of-fold scores",
+        )
         atomic.write_text(
             out_dir / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=2)
         )
@@ -114,7 +119,7 @@ def train_and_register(
     with tempfile.TemporaryDirectory(dir=store.root, prefix=".build-") as build:
         out_dir = Path(build) / "model"
         say(f"{model_type}: training on all {len(examples)} segments")
-        _fit_and_save(model_type, examples, settings, out_dir, thresholds)
+        _fit_and_save(model_type, examples, settings, out_dir, thresholds, cv.span_threshold)
         seconds = (datetime.now(UTC) - started).total_seconds()
         manifest = _complete_manifest(out_dir, report, examples, settings, seconds)
         version = store.add(out_dir)

@@ -6,10 +6,12 @@ Every model type (tfidf, bert) tunes its thresholds here, the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from models.evaluate import PRF
-from models.schema import MEASURE_LABELS, MeasureLabel
+from models.evaluate import PRF, score_entities
+from models.schema import MEASURE_LABELS, Example, MeasureLabel
 
 DEFAULT_THRESHOLD = 0.5
 GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
@@ -58,3 +60,38 @@ def cross_fitted(
         cut = np.array([thresholds[label] for label in MEASURE_LABELS])
         decided[~rest] = scores[~rest] >= cut
     return decided, tune_thresholds(targets, scores)
+
+
+# Span scores (the mean probability of a span's tags) below this are not kept.
+# The grid starts at 0: a model whose every span helps keeps them all.
+SPAN_GRID = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def _keep_spans(predicted: Example, threshold: float) -> Example:
+    kept = [s for s in predicted.entities if s.score is None or s.score >= threshold]
+    return predicted.model_copy(update={"entities": kept})
+
+
+def best_span_threshold(gold: Sequence[Example], predicted: Sequence[Example]) -> float:
+    """The ``SPAN_GRID`` threshold with the best entity F1; ties go to the lower one."""
+    best, best_f1 = 0.0, -1.0
+    for threshold in SPAN_GRID:
+        f1 = score_entities(gold, [_keep_spans(p, threshold) for p in predicted]).f1
+        if f1 > best_f1:
+            best, best_f1 = threshold, f1
+    return best
+
+
+def cross_fitted_spans(
+    gold: Sequence[Example], predicted: Sequence[Example], fold_of: Sequence[int]
+) -> tuple[list[Example], float]:
+    """Out-of-fold predictions with spans cut at a threshold tuned on the other folds,
+    and the threshold tuned on all folds, for the final model (as ``cross_fitted``)."""
+    kept = list(predicted)
+    for fold in sorted(set(fold_of)):
+        rest = [i for i, f in enumerate(fold_of) if f != fold]
+        threshold = best_span_threshold([gold[i] for i in rest], [predicted[i] for i in rest])
+        for i, f in enumerate(fold_of):
+            if f == fold:
+                kept[i] = _keep_spans(predicted[i], threshold)
+    return kept, best_span_threshold(gold, predicted)

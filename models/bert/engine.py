@@ -79,16 +79,28 @@ def _sigmoid(logits: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-logits))
 
 
-def decode(text: str, result: Stitched | None, thresholds: dict[MeasureLabel, float]) -> Prediction:
-    """One text's prediction from its stitched logits: thresholded labels, BIO → spans."""
+def decode(
+    text: str,
+    result: Stitched | None,
+    thresholds: dict[MeasureLabel, float],
+    span_threshold: float = 0.0,
+) -> Prediction:
+    """One text's prediction from its stitched logits: thresholded labels, BIO → spans.
+
+    Spans scoring below ``span_threshold`` (tuned on out-of-fold predictions) are dropped.
+    """
     if result is None:
         return _empty_prediction()
     probs = _sigmoid(result.label_logits)
     scores = {label: float(p) for label, p in zip(MEASURE_LABELS, probs, strict=True)}
     tag_probs = _softmax(result.tag_logits)
-    entities = tags_to_spans(
-        text, result.offsets, tag_probs.argmax(axis=-1), tag_probs.max(axis=-1)
-    )
+    entities = [
+        span
+        for span in tags_to_spans(
+            text, result.offsets, tag_probs.argmax(axis=-1), tag_probs.max(axis=-1)
+        )
+        if span.score is None or span.score >= span_threshold
+    ]
     labels = [label for label in MEASURE_LABELS if scores[label] >= thresholds[label]]
     return Prediction(labels=labels, scores=scores, entities=entities)
 
@@ -123,12 +135,13 @@ class BertPredictor:
         self.runtime: Runtime = TorchRuntime(model) if isinstance(model, nn.Module) else model
         self.tokenizer = tokenizer
         self.thresholds = {label: float(thresholds[label]) for label in MEASURE_LABELS}
+        self.manifest = dict(manifest or {})
+        self.span_threshold = float(self.manifest.get("span_threshold") or 0.0)
         self.version = version
         self.max_length = max_length
         self.stride = stride
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
-        self.manifest = dict(manifest or {})
         if num_threads:
             torch.set_num_threads(num_threads)
 
@@ -222,7 +235,7 @@ class BertPredictor:
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         return [
-            decode(text, result, self.thresholds)
+            decode(text, result, self.thresholds, self.span_threshold)
             for text, result in zip(texts, self.stitched(texts), strict=True)
         ]
 
@@ -361,6 +374,9 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
     if not isinstance(runtimes, list) or not set(runtimes) <= set(RUNTIMES):
         raise ModelError(f"{path}: runtimes must be a list drawn from {list(RUNTIMES)}")
     manifest["thresholds"] = _check_thresholds(manifest["thresholds"], str(path))
+    span_threshold = manifest.get("span_threshold", 0.0)
+    if not isinstance(span_threshold, int | float) or not 0.0 <= span_threshold <= 1.0:
+        raise ModelError(f"{path}: span_threshold must be in [0, 1], not {span_threshold!r}")
     return manifest
 
 

@@ -9,6 +9,7 @@ from models.pipeline import MODEL_CARD, train_and_register
 from models.predict import load_model
 from models.registry import ModelStore
 from models.schema import Example
+from models.thresholds import SPAN_GRID
 from policytag.settings import Settings
 
 SENTENCES = [
@@ -94,6 +95,8 @@ def test_pipeline_bert_with_cross_fitted_thresholds(tmp_path):
         "overseas",
     }
     assert manifest["eval"]["n"] == 12
+    assert manifest["span_threshold"] in SPAN_GRID  # tuned on out-of-fold spans
+    assert manifest["rule_features"] is True  # the default hybrid
     model = load_model("bert", settings)
     [prediction] = model.predict(["建设智能算力中心，发放算力券。"])
     assert set(prediction.scores) == set(manifest["thresholds"])

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.schema import MEASURE_LABELS
-from models.thresholds import DEFAULT_THRESHOLD, best_threshold, tune_thresholds
+from models.schema import MEASURE_LABELS, Example, Span
+from models.thresholds import (
+    DEFAULT_THRESHOLD,
+    best_span_threshold,
+    best_threshold,
+    cross_fitted_spans,
+    tune_thresholds,
+)
 
 
 def test_thresholds_pick_the_separating_cut():
@@ -36,3 +42,31 @@ def test_thresholds_one_per_label():
     for i, label in enumerate(MEASURE_LABELS):
         predicted = scores[:, i] >= thresholds[label]
         assert (predicted == targets[:, i].astype(bool)).mean() >= 0.9
+
+
+def _spanned(scores: list[float], example_id: str = "d#s1") -> Example:
+    """Spans over consecutive 2-character names, with the given scores (1.0 = gold)."""
+    text = "甲乙丙丁戊己庚辛"
+    spans = [
+        Span(start=2 * i, end=2 * i + 2, label="PROGRAM", text=text[2 * i : 2 * i + 2], score=s)
+        for i, s in enumerate(scores)
+    ]
+    return Example(id=example_id, text=text, labels=[], entities=spans)
+
+
+def test_thresholds_span_threshold_drops_the_unsure_spans_that_hurt():
+    gold = _spanned([1.0, 1.0])
+    predicted = _spanned([0.95, 0.9, 0.55, 0.52])  # the last two are wrong and unsure
+    assert best_span_threshold([gold], [predicted]) == 0.6
+    assert best_span_threshold([gold], [_spanned([0.95, 0.9])]) == 0.0  # nothing to drop
+
+
+def test_thresholds_span_threshold_is_cross_fitted_per_fold():
+    ids = ["a#s1", "b#s1", "c#s1"]
+    # in a and b the unsure second span is wrong; in c it is right
+    gold = [_spanned([1.0], ids[0]), _spanned([1.0], ids[1]), _spanned([1.0, 1.0], ids[2])]
+    predicted = [_spanned([0.95, 0.55], example_id) for example_id in ids]
+    kept, overall = cross_fitted_spans(gold, predicted, [0, 0, 1])
+    # a and b are cut by what c alone teaches (keep all), c by what a and b teach (0.6)
+    assert [len(k.entities) for k in kept] == [2, 2, 1]
+    assert overall == 0.6

@@ -252,3 +252,26 @@ def test_engine_load_model_passes_the_thread_setting(tiny_dir: Path, tmp_path: P
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def _with_span_threshold(tiny_dir: Path, tmp_path: Path, value: object) -> Path:
+    directory = _copy(tiny_dir, tmp_path)
+    manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest["span_threshold"] = value
+    (directory / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
+    return directory
+
+
+def test_engine_span_threshold_drops_spans_scoring_below_it(tiny_dir, gold, tmp_path):
+    texts = [ex.text for ex in gold[:20]]
+    every = [s for p in BertPredictor.load(tiny_dir).predict(texts) for s in p.entities]
+    cut = sorted(s.score for s in every)[len(every) // 2]
+    directory = _with_span_threshold(tiny_dir, tmp_path, cut)
+    kept = [s for p in BertPredictor.load(directory).predict(texts) for s in p.entities]
+    assert kept and len(kept) < len(every)
+    assert kept == [s for s in every if s.score >= cut]
+
+
+def test_engine_span_threshold_outside_0_1_is_a_model_error(tiny_dir, tmp_path):
+    directory = _with_span_threshold(tiny_dir, tmp_path, 2)
+    assert "span_threshold" in _load_error(directory)
