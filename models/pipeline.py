@@ -80,9 +80,15 @@ def _fit_and_save(
 
 
 def _complete_manifest(
-    out_dir: Path, report: Report, examples: list[Example], settings: Settings, seconds: float
+    out_dir: Path,
+    report: Report,
+    examples: list[Example],
+    settings: Settings,
+    seconds: float,
+    store: ModelStore,
 ) -> dict:
     manifest = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest["version"] = store.free_version(manifest["version"])
     manifest.setdefault("created", datetime.now(UTC).isoformat(timespec="seconds"))
     manifest["training"] = {
         "examples": len(examples),
@@ -121,7 +127,7 @@ def train_and_register(
         say(f"{model_type}: training on all {len(examples)} segments")
         _fit_and_save(model_type, examples, settings, out_dir, thresholds, cv.span_threshold)
         seconds = (datetime.now(UTC) - started).total_seconds()
-        manifest = _complete_manifest(out_dir, report, examples, settings, seconds)
+        manifest = _complete_manifest(out_dir, report, examples, settings, seconds, store)
         version = store.add(out_dir)
     refused = None
     promoted = False

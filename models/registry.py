@@ -134,6 +134,18 @@ class ModelStore:
         return self.path(version) if version else None
 
     # -- writing -----------------------------------------------------------
+    def free_version(self, version: str) -> str:
+        """``version``, or ``version.N`` (N = 2, 3, …) when the store already has it.
+
+        A bert version hashes its data and settings, so a retrain after a code change
+        (or of the same inputs) can repeat one; the store keeps both.
+        """
+        candidate, n = version, 1
+        while (self.versions_dir / candidate).exists():
+            n += 1
+            candidate = f"{version}.{n}"
+        return candidate
+
     def add(self, model_dir: Path) -> str:
         """Move a finished model directory into the store under its manifest version."""
         version = read_manifest(model_dir)["version"]

@@ -100,3 +100,7 @@ def test_pipeline_bert_with_cross_fitted_thresholds(tmp_path):
     model = load_model("bert", settings)
     [prediction] = model.predict(["建设智能算力中心，发放算力券。"])
     assert set(prediction.scores) == set(manifest["thresholds"])
+    # the same data and settings hash to the same version: the store keeps both
+    again = train_and_register("bert", settings, promote=False)
+    assert again.version == f"{outcome.version}.2"
+    assert store.manifest(again.version)["version"] == again.version

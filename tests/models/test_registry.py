@@ -94,3 +94,11 @@ def test_registry_lists_corrupt_dirs_without_crashing(tmp_path, store):
     assert types == {"broken": "corrupt", "good": "tfidf"}
     with pytest.raises(ModelError, match="corrupt manifest"):
         store.manifest("broken")
+
+
+def test_registry_free_version_numbers_a_repeated_version(tmp_path, store):
+    assert store.free_version("bert-abc") == "bert-abc"
+    store.add(_model_dir(tmp_path, "bert-abc", model_type="bert"))
+    assert store.free_version("bert-abc") == "bert-abc.2"
+    store.add(_model_dir(tmp_path / "again", "bert-abc.2", model_type="bert"))
+    assert store.free_version("bert-abc") == "bert-abc.3"
