@@ -311,32 +311,38 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         source, origin = resolve_model(args.model, scratch)
         say(f"model: {source} ({origin})")
         model_dir, exported_here = prepare_model_dir(source, scratch, say)
+        # described before the scratch folder (which may hold a generated model) goes
+        described = describe_model(source, origin, exported_here)
         result = measure(model_dir, args, threads, say, Clock(args.budget_seconds))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    manifest = read_manifest(source)
-    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
     env["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     return {
         "env": env,
-        "model": {
-            "dir": str(source),
-            "origin": origin,
-            "version": manifest["version"],
-            "base_model": manifest.get("base_model"),
-            "layers": config.get("num_hidden_layers"),
-            "hidden": config.get("hidden_size"),
-            "heads": config.get("num_attention_heads"),
-            "intermediate": config.get("intermediate_size"),
-            "vocab": config.get("vocab_size"),
-            "max_length": manifest["max_length"],
-            "stride": manifest.get("stride"),
-            "runtimes": manifest.get("runtimes", [TORCH]),
-            "auto_runtime": candidates(manifest, source)[0],
-            "onnx_exported_for_benchmark": exported_here,
-        },
+        "model": described,
         **result,
         "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def describe_model(source: Path, origin: str, exported_here: bool) -> dict[str, Any]:
+    manifest = read_manifest(source)
+    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+    return {
+        "dir": str(source),
+        "origin": origin,
+        "version": manifest["version"],
+        "base_model": manifest.get("base_model"),
+        "layers": config.get("num_hidden_layers"),
+        "hidden": config.get("hidden_size"),
+        "heads": config.get("num_attention_heads"),
+        "intermediate": config.get("intermediate_size"),
+        "vocab": config.get("vocab_size"),
+        "max_length": manifest["max_length"],
+        "stride": manifest.get("stride"),
+        "runtimes": manifest.get("runtimes", [TORCH]),
+        "auto_runtime": candidates(manifest, source)[0],
+        "onnx_exported_for_benchmark": exported_here,
     }
 
 
