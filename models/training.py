@@ -67,8 +67,10 @@ def fit_bert(examples: list[Example], seed: int, settings: Settings, out_dir: Pa
     either, and the pipeline tunes thresholds on the pooled out-of-fold scores.
     """
     from models.bert.train import fine_tune
+    from models.weak import weak_examples
 
     base = settings.resolved_base_model
+    weak = weak_examples(examples, settings, settings.bert_weak_examples)
     fine_tune(
         examples,
         base,
@@ -82,6 +84,8 @@ def fit_bert(examples: list[Example], seed: int, settings: Settings, out_dir: Pa
         rule_features=settings.bert_rule_features,
         entity_tag_weight=settings.bert_entity_tag_weight,
         freeze_layers=settings.bert_freeze_layers,
+        weak_examples=weak,
+        weak_weight=settings.bert_weak_weight,
         seed=seed,
         calibrate=False,
         dev_fraction=0.0,

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     bert_rule_features: bool = Field(
         True, description="Hybrid: the network also reads the rules' label scores and tags."
     )
+    bert_weak_examples: int = Field(
+        0,
+        ge=0,
+        description="Pool segments labelled by the rules and added as weak labels; 0: none.",
+    )
+    bert_weak_weight: float = Field(0.3, gt=0, le=1, description="Loss weight of a weak example.")
     bert_entity_tag_weight: float = Field(
         3.0, gt=0, description="Loss weight of entity (non-O) tags against O."
     )
