@@ -381,11 +381,18 @@ def _base_tokenizer(base: str | Path, tokenizer: str | Path | None) -> PreTraine
     return load_tokenizer(base if has_files else None)
 
 
-def _version(examples: Sequence[Example], weak: Sequence[Example], settings: dict) -> str:
+def _version(
+    examples: Sequence[Example], weak: Sequence[Example], settings: dict, base: str | Path
+) -> str:
+    """A hash of the data, the settings and a local base's weights (not just its path)."""
     digest = hashlib.sha256()
     for example in [*examples, *weak]:
         digest.update(example.model_dump_json().encode("utf-8"))
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode("utf-8"))
+    for name in WEIGHT_FILES:
+        if (Path(base) / name).is_file():
+            with (Path(base) / name).open("rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
     return f"bert-{digest.hexdigest()[:10]}"
 
 
@@ -658,7 +665,7 @@ def fine_tune(
         "weak_weight": weak_weight,
         "calibrate": calibrate,
     }
-    version = _version(examples, weak, hyper)
+    version = _version(examples, weak, hyper, base)
     result = TrainResult(
         out_dir=Path(out_dir),
         version=version,

@@ -15,6 +15,7 @@ from models.bert.train import TrainProgress, fine_tune
 from models.errors import ModelError
 from models.predict import MANIFEST_FILE, load_model_dir
 from models.schema import MEASURE_LABELS, Example, Span
+from tests.models.bert.tiny import tiny_config
 
 SENTENCES = [
     ("实施明珠计划，给予人才专项资金支持。", ["talent", "funding"], [("明珠计划", "PROGRAM")]),
@@ -170,3 +171,16 @@ def test_train_freeze_layers_keeps_embeddings_and_lower_layers(tiny_base: Path, 
 def test_train_cannot_freeze_more_layers_than_the_base_has(tiny_base: Path, tmp_path: Path):
     with pytest.raises(ModelError, match="cannot freeze 3 layers: the base has 2"):
         fine_tune(_examples(), tiny_base, tmp_path / "model", freeze_layers=3, **FAST)
+
+
+def test_train_version_changes_with_the_base_weights_at_the_same_path(tmp_path: Path):
+    base = tmp_path / "base"
+    versions = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        BertForMaskedLM(tiny_config()).save_pretrained(base)
+        result = fine_tune(
+            _examples(), base, tmp_path / f"m{seed}", epochs=1, **FIXED_EPOCHS, **FAST
+        )
+        versions.append(result.version)
+    assert versions[0] != versions[1]
