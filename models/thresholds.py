@@ -6,12 +6,12 @@ Every model type (tfidf, bert) tunes its thresholds here, the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from models.evaluate import PRF, score_entities
-from models.schema import MEASURE_LABELS, Example, MeasureLabel
+from models.schema import MEASURE_LABELS, Example, MeasureLabel, Span
 
 DEFAULT_THRESHOLD = 0.5
 GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
@@ -67,9 +67,13 @@ def cross_fitted(
 SPAN_GRID = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
+def spans_at_least(spans: Iterable[Span], threshold: float) -> list[Span]:
+    """The spans scoring ``threshold`` or more; a span without a score is kept."""
+    return [s for s in spans if s.score is None or s.score >= threshold]
+
+
 def _keep_spans(predicted: Example, threshold: float) -> Example:
-    kept = [s for s in predicted.entities if s.score is None or s.score >= threshold]
-    return predicted.model_copy(update={"entities": kept})
+    return predicted.model_copy(update={"entities": spans_at_least(predicted.entities, threshold)})
 
 
 def best_span_threshold(gold: Sequence[Example], predicted: Sequence[Example]) -> float:

@@ -50,6 +50,7 @@ from models.bert.tokenizer import load_tokenizer
 from models.errors import ModelError
 from models.predict import MANIFEST_FILE
 from models.schema import ENTITY_TYPES, MEASURE_LABELS, MeasureLabel, Prediction
+from models.thresholds import spans_at_least
 
 MODEL_TYPE = "bert"
 WEIGHTS_FILE = "model.safetensors"
@@ -94,13 +95,8 @@ def decode(
     probs = _sigmoid(result.label_logits)
     scores = {label: float(p) for label, p in zip(MEASURE_LABELS, probs, strict=True)}
     tag_probs = _softmax(result.tag_logits)
-    entities = [
-        span
-        for span in tags_to_spans(
-            text, result.offsets, tag_probs.argmax(axis=-1), tag_probs.max(axis=-1)
-        )
-        if span.score is None or span.score >= span_threshold
-    ]
+    spans = tags_to_spans(text, result.offsets, tag_probs.argmax(axis=-1), tag_probs.max(axis=-1))
+    entities = spans_at_least(spans, span_threshold)
     labels = [label for label in MEASURE_LABELS if scores[label] >= thresholds[label]]
     return Prediction(labels=labels, scores=scores, entities=entities)
 
